@@ -1,0 +1,145 @@
+"""Complexity 1..10 of a request, once its category is known.
+
+Each category has its own scale because "hard" means different things: a yes/no
+question about a picture is trivial, a bare function spec is ~3, a HumanEval-style
+signature with docstring ~5, a multi-part engineering request with a framework stack
+~8; competition maths grows with notation, constraints and "find all / prove" asks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intelliproxy.routing.features import Evidence
+
+_YES_NO_VISION = re.compile(
+    r"^\s*(?:is|are|does|do|can you see)\s+(?:there|the|this|a|an)\b.{0,60}\??\s*$", re.I | re.S
+)
+_VISION_DETAIL = re.compile(r"\b(?:describe|detail(?:ed)?|explain|elaborate|list all)\b", re.I)
+_VISION_INFER = re.compile(
+    r"\b(?:why|might|could|potential|reason|infer|suggest|purpose|what should|how would|"
+    r"what would|implications?|significance|compare|story)\b",
+    re.I,
+)
+_IMAGE_DETAIL = re.compile(
+    r"\b(?:the (?:word|words|text|letters?)|written|that says|saying|sign|left of|right of|"
+    r"on top of|behind|next to|beneath|underneath|in front of|reflection|two|three|four|five|"
+    r"six|seven|eight|nine|ten|several|each|without)\b",
+    re.I,
+)
+_ALGORITHMIC = re.compile(
+    r"\b(?:dynamic programming|binary search|recursion|recursive|graph|tree|linked list|"
+    r"data structure|complexity|algorithm|implement|parse|sort(?:ing|ed)?|matrix|"
+    r"palindrom\w*|subsequence|prime)\b",
+    re.I,
+)
+_HARD_ENGINEERING = re.compile(
+    r"\b(?:concurren\w*|distributed|thread-?safe|lock-?free|optimi[sz]\w*|scalab\w*|"
+    r"production|architecture|fully working|full working|complete (?:game|app\w*|program)|"
+    r"from scratch|compiler|interpreter|real-?time|multiplayer|security|performance|"
+    r"infinite|pipeline|deploy\w*|framework|migrat\w*|microservices?|kernel)\b",
+    re.I,
+)
+_COMPETITION = re.compile(
+    r"\b(?:find all|prove|show that|for all|for every|positive integers?|ordered pairs?|"
+    r"largest possible|smallest possible|greatest possible|remainder when|such that|"
+    r"distinct|sum of all|how many ways|probability that|minimum value|maximum value|"
+    r"relatively prime|real numbers|complex numbers?|polynomial|sequence)\b",
+    re.I,
+)
+_OLYMPIAD = re.compile(r"\b(?:aime|imo|olympiad|putnam|usamo|usajmo|amc ?1[02])\b", re.I)
+_ESTIMATION = re.compile(r"\b(?:step[- ]by[- ]step|estimate|explain your|fermi)\b", re.I)
+_GENERAL_TASK = re.compile(
+    r"\b(?:explain|compare|analy[sz]e|discuss|evaluate|essay|email|letter|report|plan|"
+    r"summari[sz]e|translate|rewrite|argue|strategy|pros and cons|why)\b",
+    re.I,
+)
+
+
+def _clamp(value: float, low: int = 1, high: int = 10) -> int:
+    return max(low, min(high, round(value)))
+
+
+def _vision(text: str, ev: Evidence) -> int:
+    if _YES_NO_VISION.match(text) and ev.words <= 14:
+        return 1
+    level = 2
+    if _VISION_DETAIL.search(text):
+        level = 3
+    if _VISION_INFER.search(text):
+        level = 5
+    if ev.words > 60:
+        level += 1
+    return _clamp(level, 1, 7)
+
+
+def _image(text: str, ev: Evidence) -> int:
+    # Longer captions with counts, spatial relations or rendered text are harder to get right.
+    level = 2 + (ev.words > 8) + (ev.words > 13) + (ev.words > 22) + (ev.words > 45)
+    if _IMAGE_DETAIL.search(text):
+        level += 1
+    return _clamp(level, 2, 8)
+
+
+def _creative(text: str, ev: Evidence) -> int:
+    if ev.frame != "uncensored" and ev.words < 35 and ev.questions:
+        return 3  # an in-character question ("As a pirate, what would you say ...?")
+    level = 5 + (ev.words > 25) + (ev.words > 150)
+    if ev.bullets + ev.requirements >= 4:
+        level += 1
+    return _clamp(level, 3, 8)
+
+
+def _code(text: str, ev: Evidence) -> int:
+    if "tests" in ev.flags and ev.words < 150 and '"""' not in text:
+        level = 3.0  # a short spec with its tests (MBPP style)
+    elif '"""' in text or "'''" in text or ev.code_lines >= 3:
+        level = 5.0  # a signature plus docstring / a real snippet to work with
+    else:
+        level = 3.0
+        if _ALGORITHMIC.search(text):
+            level += 1.5
+    hard = len(set(m.lower() for m in _HARD_ENGINEERING.findall(text)))
+    level += min(hard, 3) * 1.0
+    level += (ev.words > 60) + (ev.words > 150) + (ev.words > 400)
+    level += (ev.terms["code"] >= 5) + (ev.requirements >= 3)
+    return _clamp(level, 2, 10)
+
+
+def _reasoning(text: str, ev: Evidence) -> int:
+    if "word-problem" in ev.flags and ev.latex < 3:
+        level = 4.0 + (ev.numbers > 3) + (ev.numbers > 5)
+    elif ev.latex >= 3 or "latex" in ev.flags:
+        level = 4.0 + (ev.latex >= 12) + (ev.latex >= 30)
+    elif _ESTIMATION.search(text):
+        level = 5.0
+    else:
+        level = 3.0 + (ev.words > 25)
+    level += min(len(set(m.lower() for m in _COMPETITION.findall(text))), 3) * 0.8
+    level += 2.5 if _OLYMPIAD.search(text) else 0.0
+    level += (ev.words > 80) + (ev.words > 200)
+    return _clamp(level, 2, 10)
+
+
+def _general(text: str, ev: Evidence) -> int:
+    level = 2 + (ev.words > 20 or bool(_GENERAL_TASK.search(text)))
+    level += (ev.words > 90) or ev.bullets >= 3 or ev.questions >= 3
+    level += ev.words > 300
+    return _clamp(level, 1, 7)
+
+
+def estimate(category: str, text: str, ev: Evidence, total_chars: int) -> int:
+    """Complexity of `text` (the driving user text) for the chosen category."""
+    if not text.strip():
+        return 1
+    by_category = {
+        "vision": _vision,
+        "image": _image,
+        "uncensored": _creative,
+        "code": _code,
+        "reasoning": _reasoning,
+    }
+    level = by_category.get(category, _general)(text, ev)
+    if total_chars > 20_000:  # pasted documents: long context is work in itself
+        level += 1
+    return _clamp(level)

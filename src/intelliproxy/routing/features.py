@@ -1,0 +1,242 @@
+"""Evidence extraction: turn one text into per-category scores plus a few counts.
+
+Three kinds of evidence, all precompiled and bounded in cost:
+1. keywords and short phrases (`features_lexicon`), counted once per distinct term;
+2. request frames: a request verb followed by what is asked for ("write ... poem");
+3. structure: code fences, stack traces, LaTeX, numbers in a word problem, prompt-style
+   image tags, role-play set-ups.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from intelliproxy.routing.features_lexicon import (
+    CHART_OBJECTS,
+    CODE_MODIFIERS,
+    IMAGE_VERBS,
+    LEAD_PREV,
+    LEAD_VERBS,
+    NOT_PICTURE_OBJECTS,
+    OBJECTS,
+    REQUEST_VERBS,
+    TERM_INDEX,
+    TERMS,
+    words,
+)
+from intelliproxy.routing.features_structure import RULES, SYNTAX_MARKS, has_code_identifier
+
+CATS = ("code", "reasoning", "general", "vision", "image", "uncensored")
+FRAME_WINDOW = 6  # words between a request verb and its object ("write me a short sad poem")
+LEAD_TOKENS = 8  # a verb this early is the main request
+MAX_FRAME_TOKENS = 400
+MAX_NGRAM_TOKENS = 600  # phrases past this point rarely change the decision
+MAX_TERM_SUM = 6.0  # keyword evidence saturates: fifty math words are not 50x one
+
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#&'\-]*")
+# Spelled-out quantities count as numbers in word problems ("five years younger").
+_NUMBER_WORDS = words(
+    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+    "fifty hundred thousand half twice triple double quarter dozen"
+)
+_DIGITS = frozenset("0123456789$")
+_QUANT_QUESTIONS = (
+    "how many",
+    "how much",
+    "how long",
+    "how far",
+    "how old",
+    "how fast",
+    "what is the",
+    "what was the",
+    "what's the",
+    "find the",
+    "calculate",
+    "compute",
+    "determine",
+    "what percent",
+    "what fraction",
+    "what is his",
+    "what is her",
+    "what was his",
+    "what was her",
+    "what will",
+    "the chance",
+    "the probability",
+)
+_UNITS = words(
+    "km miles mile mph kg pounds pound lbs lb ounces oz grams gram liters litres liter gallons "
+    "cups feet foot ft inches inch meters metres meter cm hours hour minutes minute seconds "
+    "days weeks dollars dollar cents percent degrees per"
+)
+_BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])\s+\S", re.MULTILINE)
+_REQUIREMENT_WORDS = words(
+    "must should ensure including include handle support without requirements"
+)
+
+
+@dataclass(slots=True)
+class Evidence:
+    """Scores per category for one text, the reasons behind them, and a few counts."""
+
+    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys(CATS, 0.0))
+    reasons: dict[str, list[tuple[float, str]]] = field(
+        default_factory=lambda: {c: [] for c in CATS}
+    )
+    words: int = 0
+    numbers: int = 0
+    latex: int = 0
+    code_lines: int = 0
+    bullets: int = 0
+    requirements: int = 0
+    questions: int = 0  # question marks
+    commas: int = 0
+    frame: str | None = None  # category of the leading request frame
+    terms: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATS, 0))
+    flags: frozenset[str] = frozenset()
+
+    def add(self, cat: str, weight: float, reason: str) -> None:
+        self.scores[cat] += weight
+        self.reasons[cat].append((weight, reason))
+
+
+def _frames(tokens: list[str], ev: Evidence) -> None:
+    """Find request verbs and the object each one asks for."""
+    seen: set[tuple[str, str]] = set()
+    for i, tok in enumerate(tokens[:MAX_FRAME_TOKENS]):
+        lead = i < LEAD_TOKENS or (i > 0 and tokens[i - 1] in LEAD_PREV)
+        if lead and tok in LEAD_VERBS and (tok, "lead") not in seen:
+            seen.add((tok, "lead"))
+            ev.add(LEAD_VERBS[tok], 2.0, f"lead-{tok}")
+        if tok not in REQUEST_VERBS:
+            continue
+        found = _frame_object(tok, tokens[i + 1 : i + 1 + FRAME_WINDOW])
+        if found is None or (tok, found) in seen:
+            continue
+        seen.add((tok, found))
+        weight = 3.0 if lead else 1.5
+        ev.add(found, weight, f"{tok}-{found}")
+        if ev.frame is None and lead:
+            ev.frame = found
+
+
+def _frame_object(verb: str, window: list[str]) -> str | None:
+    """Category of what `verb` asks for, from the next few words, or None."""
+    picture_verb = verb in IMAGE_VERBS
+    if picture_verb:
+        first = next((w for w in window if w not in _DETERMINERS), "")
+        if first in NOT_PICTURE_OBJECTS or not first:
+            return None
+    code_modifier = False
+    for word in window:
+        if word in CODE_MODIFIERS:
+            code_modifier = True
+        if picture_verb and word in CHART_OBJECTS:
+            return None  # "draw a bar chart" is a plotting task, not artwork
+        cat = OBJECTS.get(word)
+        if cat is not None:
+            # "a python script", "a bash one-liner": the language decides.
+            if code_modifier and cat != "reasoning":
+                return "code"
+            # "render a scene", "illustrate a story": a picture verb makes it a picture.
+            return "image" if picture_verb and cat != "code" else cat
+    return "image" if picture_verb else None
+
+
+def _terms(tokens: list[str], ev: Evidence) -> None:
+    grams = set(tokens)
+    head = tokens[:MAX_NGRAM_TOKENS]
+    grams.update(map(" ".join, zip(head, head[1:], strict=False)))
+    grams.update(map(" ".join, zip(head, head[1:], head[2:], strict=False)))
+    totals = dict.fromkeys(CATS, 0.0)
+    best: dict[str, tuple[float, str]] = {}
+    for term in sorted(grams & TERMS):  # sorted: deterministic reasons
+        for cat, weight in TERM_INDEX[term]:
+            totals[cat] += weight
+            ev.terms[cat] += 1
+            if weight > best.get(cat, (0.0, ""))[0]:
+                best[cat] = (weight, term)
+    for cat, total in totals.items():
+        if total > 0:
+            ev.add(cat, min(total, MAX_TERM_SUM), "kw:" + best[cat][1])
+
+
+def _structure(text: str, lower: str, ev: Evidence, flags: set[str]) -> None:
+    for rule in RULES:
+        if rule.gate and not any(g in lower for g in rule.gate):
+            continue
+        if rule.pattern.search(lower if rule.lower else text):
+            ev.add(rule.category, rule.weight, rule.reason)
+            flags.add(rule.reason)
+    if sum(1 for mark in SYNTAX_MARKS if mark in text) >= 2:
+        ev.add("code", 1.5, "syntax")
+        flags.add("syntax")
+    if has_code_identifier(text):
+        ev.add("code", 1.5, "identifier")
+        flags.add("identifier")
+
+
+def analyse(text: str) -> Evidence:
+    """Score one (already clipped) text. Pure and bounded by the clip size."""
+    ev = Evidence()
+    if not text:
+        return ev
+    lower = text.lower()
+    tokens = _TOKEN.findall(lower)
+    ev.words = len(tokens)
+    flags: set[str] = set()
+    _frames(tokens, ev)
+    _terms(tokens, ev)
+    _structure(text, lower, ev, flags)
+    ev.numbers = sum(1 for t in tokens if t[0] in _DIGITS or t in _NUMBER_WORDS)
+    ev.latex = lower.count("\\") + lower.count("$") + lower.count("^") + lower.count("_{")
+    ev.code_lines = sum(lower.count(m) for m in ("\n    ", "\n\t", ";\n", "{\n"))
+    ev.bullets = len(_BULLET.findall(text)) if "\n" in text else 0
+    ev.requirements = sum(1 for t in tokens if t in _REQUIREMENT_WORDS)
+    ev.questions = text.count("?")
+    ev.commas = text.count(",")
+    _word_problem(lower, tokens, ev, flags)
+    _bare_caption(text, tokens, ev, flags)
+    ev.flags = frozenset(flags)
+    return ev
+
+
+def _word_problem(lower: str, tokens: list[str], ev: Evidence, flags: set[str]) -> None:
+    # Several quantities plus a quantitative question is the shape of a word problem;
+    # one number in a trivia question ("how many episodes in season 3") is not.
+    if ev.numbers < 2:
+        return
+    if any(q in lower for q in _QUANT_QUESTIONS):
+        weight = 2.5 + 0.5 * min(ev.numbers - 2, 4)
+    elif ev.numbers >= 3 and lower.rstrip().endswith("?"):
+        weight = 2.0  # "... at 60 mph; ... at 80 mph. When does the second train catch up?"
+    else:
+        return
+    if _UNITS.intersection(tokens):
+        weight += 0.5
+    ev.add("reasoning", weight, "word-problem")
+    flags.add("word-problem")
+
+
+_DETERMINERS = words("me us a an the some my our this that your his her its")
+_CAPTION_START = words("a an the two three several some")
+_SENTENCE_VERBS = words(
+    "is are was were be been do does did can could will would should shall may might must "
+    "have has had i you we please tell explain write what who when where why how which "
+    "if let"
+)
+
+
+def _bare_caption(text: str, tokens: list[str], ev: Evidence, flags: set[str]) -> None:
+    # "A red fox in the snow, digital art" with no request verb and no question reads
+    # like a text-to-image prompt. Weak on its own; style tags or frames add the rest.
+    # "A script of ..." / "A poem about ..." name a text genre instead: not a picture.
+    if not tokens or "?" in text or not 2 <= len(tokens) <= 60:
+        return
+    if tokens[0] not in _CAPTION_START or _SENTENCE_VERBS.intersection(tokens):
+        return
+    if any(OBJECTS.get(w) in ("uncensored", "general", "code") for w in tokens[1:4]):
+        return
+    ev.add("image", 1.5 if ev.commas >= 2 else 1.0, "caption")
+    flags.add("caption")

@@ -1,0 +1,370 @@
+"""Tests for the fast prompt classifier.
+
+HELD_OUT holds hand-written prompts in phrasings and from sources that are NOT in the
+dev file (other benchmarks' styles, other image-request frames, everyday requests).
+They were written before tuning against them, to check that the rules generalise.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from intelliproxy.routing.classifier import classify
+from intelliproxy.routing.types import CATEGORIES, Classification
+
+TINY_PNG = (  # a 1x1 PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+HELD_OUT: list[tuple[str, str]] = [
+    # image generation, phrased unlike the dev frames
+    ("image", "Paint a watercolor of a lighthouse on a cliff at sunset."),
+    ("image", "Show me what a cyberpunk version of Tokyo would look like."),
+    ("image", "Sketch a fox curled up asleep under a pine tree."),
+    ("image", "Photo of an old fisherman mending nets, 4k, trending on artstation"),
+    ("image", "portrait of a samurai cat, highly detailed, digital painting, by greg rutkowski"),
+    ("image", "I'd love a logo for my bakery called Rise & Shine, minimalist, pastel colours."),
+    ("image", "Can you design a poster for a jazz festival in Montreal?"),
+    ("image", "Give me a photorealistic picture of a red panda eating bamboo."),
+    ("image", "A majestic castle floating in the clouds, fantasy concept art, 8k"),
+    ("image", "Render a 3D scene of a cozy cabin interior with a fireplace."),
+    ("image", "Illustrate a children's book page showing a bear learning to ride a bike."),
+    ("image", "Make me a wallpaper of a neon city skyline at night --ar 16:9"),
+    ("image", "Visualize a futuristic electric car parked in a desert."),
+    # code
+    (
+        "code",
+        "Given an array of integers nums and an integer target, return indices of the "
+        "two numbers such that they add up to target. Example 1: Input: nums = [2,7,11,15], "
+        "target = 9 Output: [0,1]",
+    ),
+    ("code", "How do I get the top 3 salaries per department in SQL?"),
+    ("code", "bash one-liner to find all files larger than 100MB and delete them"),
+    ("code", "What regex matches a US phone number like (555) 123-4567?"),
+    (
+        "code",
+        'fix this error: Traceback (most recent call last):\n  File "app.py", line 3, '
+        "in <module>\n    import requests\nModuleNotFoundError: No module named 'requests'",
+    ),
+    ("code", "Why does my React component re-render infinitely when I call setState in useEffect?"),
+    ("code", "Write a Rust function that reverses a linked list in place."),
+    ("code", "Explain what this does: `git rebase -i HEAD~3`"),
+    ("code", "My Dockerfile builds but the container exits immediately, how do I debug it?"),
+    ("code", "Convert this Python 2 code to Python 3: print 'hello'"),
+    ("code", "Create a REST API in Go with endpoints to create, list and delete todos."),
+    ("code", "Write a Python script to draw a bar chart of monthly sales with matplotlib."),
+    ("code", "What's the time complexity of heapsort and why?"),
+    ("code", "Write unit tests for a function that validates email addresses."),
+    # reasoning
+    (
+        "reasoning",
+        "Find the number of positive integers n less than 1000 such that n^2 + 1 is "
+        "divisible by 5. (AIME style)",
+    ),
+    ("reasoning", "Prove that there are infinitely many primes."),
+    (
+        "reasoning",
+        "Three boxes are labelled apples, oranges and mixed, and all labels are wrong. "
+        "You may pick one fruit from one box. How do you relabel them correctly?",
+    ),
+    (
+        "reasoning",
+        "A train leaves at 3 pm travelling at 60 mph; another leaves the same station "
+        "at 4 pm at 80 mph. When does the second train catch up?",
+    ),
+    (
+        "reasoning",
+        "If I have 3 cups of flour and a recipe needs 250 grams, how many grams do I "
+        "have left if one cup weighs 120 grams?",
+    ),
+    ("reasoning", "Solve for x: 2x^2 - 8x + 6 = 0"),
+    ("reasoning", "What is the probability of rolling two sixes with two fair dice?"),
+    ("reasoning", "Let f(x) = 3x + 2. Compute f(f(2))."),
+    (
+        "reasoning",
+        "On an island, knights always tell the truth and knaves always lie. A says "
+        "'B is a knave'. B says 'A and I are of the same kind'. Who is what?",
+    ),
+    ("reasoning", "Evaluate the integral of x e^x from 0 to 1."),
+    ("reasoning", "What is the remainder when 7^100 is divided by 13?"),
+    (
+        "reasoning",
+        "A rectangle has a perimeter of 30 cm and an area of 56 cm^2. What are its side lengths?",
+    ),
+    # general
+    ("general", "who won the 1998 world cup"),
+    ("general", "What is the capital of Australia?"),
+    ("general", "Draft a polite email to my landlord asking to fix the heating."),
+    (
+        "general",
+        "Summarise this paragraph in two sentences: The industrial revolution began in "
+        "Britain in the late 18th century and spread to Europe and North America.",
+    ),
+    ("general", "Translate 'Where is the train station?' into German."),
+    ("general", "Give me a recipe for a vegetarian lasagna."),
+    ("general", "What should I see on a 3-day trip to Lisbon?"),
+    ("general", "How do I get red wine stains out of a carpet?"),
+    ("general", "What are the health benefits of green tea?"),
+    ("general", "Explain the causes of the French Revolution."),
+    ("general", "hi, how are you today?"),
+    ("general", "Write a cover letter for a junior accountant position."),
+    ("general", "What is the difference between a virus and a bacterium?"),
+    ("general", "Recommend three podcasts about personal finance."),
+    # creative writing / role-play
+    ("uncensored", "Write a poem about the sea in the style of Emily Dickinson."),
+    ("uncensored", "Write a short story about a robot who learns to dance."),
+    ("uncensored", "Roleplay as a grumpy tavern keeper in a fantasy town; I walk in."),
+    ("uncensored", "Continue the story: The door creaked open and she saw"),
+    ("uncensored", "Write a fan fiction where Harry Potter meets Sherlock Holmes."),
+    ("uncensored", "Let's play a game where you are a detective interrogating me."),
+    ("uncensored", "Compose a limerick about a cat who loves lasagna."),
+    ("uncensored", "[WP] Every human wakes up with a number above their head."),
+    ("uncensored", "Tell me a bedtime story about a dragon who is afraid of the dark."),
+    ("uncensored", "Write the opening scene of a noir screenplay set in 1940s Los Angeles."),
+    ("uncensored", "You are Captain Blackbeard. Stay in character and tell me about your ship."),
+    ("uncensored", "Write song lyrics about heartbreak for a country ballad."),
+]
+
+
+def _chat(*turns: tuple[str, str], **extra: Any) -> dict[str, Any]:
+    return {"messages": [{"role": r, "content": c} for r, c in turns], **extra}
+
+
+@pytest.mark.parametrize(("expected", "prompt"), HELD_OUT, ids=[p[:40] for _, p in HELD_OUT])
+def test_held_out_prompt(expected: str, prompt: str) -> None:
+    result = classify({"prompt": prompt})
+    assert result.category == expected, result
+
+
+def test_held_out_accuracy_threshold() -> None:
+    correct = sum(classify({"prompt": p}).category == c for c, p in HELD_OUT)
+    assert len(HELD_OUT) >= 60
+    assert correct / len(HELD_OUT) >= 0.9
+
+
+def test_every_category_is_covered_by_held_out() -> None:
+    assert {c for c, _ in HELD_OUT} == set(CATEGORIES) - {"vision"}
+
+
+# --- request shapes -------------------------------------------------------------------
+
+
+def test_image_attached_on_chat_means_vision() -> None:
+    body = {"messages": [{"role": "user", "content": "What is this?", "images": [TINY_PNG]}]}
+    result = classify(body)
+    assert result.category == "vision"
+    assert any(r.startswith("images") for r in result.reasons)
+
+
+def test_image_attached_on_generate_means_vision() -> None:
+    assert classify({"prompt": "Describe this picture", "images": [TINY_PNG]}).category == "vision"
+
+
+def test_openai_image_part_means_vision_and_text_drives_complexity() -> None:
+    def body(text: str) -> dict[str, Any]:
+        url = {"url": "data:image/png;base64," + TINY_PNG}
+        parts = [{"type": "text", "text": text}, {"type": "image_url", "image_url": url}]
+        return {"messages": [{"role": "user", "content": parts}]}
+
+    simple = classify(body("Is there a dog in the image?"))
+    deep = classify(body("Why might these people be gathered here, and what could happen next?"))
+    assert simple.category == deep.category == "vision"
+    assert simple.complexity < deep.complexity
+
+
+def test_generation_request_with_image_is_still_vision() -> None:
+    body = {"prompt": "Generate an image like this one but in winter", "images": [TINY_PNG]}
+    assert classify(body).category == "vision"
+
+
+def test_describe_picture_without_image_is_not_generation() -> None:
+    assert classify({"prompt": "Describe what is in this photo."}).category == "vision"
+
+
+def test_tools_are_reported_and_text_decides_category() -> None:
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    result = classify(
+        _chat(("user", "Write a Python function that parses ISO dates."), tools=tools)
+    )
+    assert result.category == "code"
+    assert any("tools" in r for r in result.reasons)
+    plain = classify(_chat(("user", "What's the weather in Oslo?"), tools=tools))
+    assert plain.category == "general"
+    assert any("tools" in r for r in plain.reasons)
+
+
+def test_follow_up_inherits_code_topic() -> None:
+    body = _chat(
+        ("user", "Write a Python function that checks whether a number is prime."),
+        (
+            "assistant",
+            "```python\ndef is_prime(n):\n    return all(n % d for d in range(2, n))\n```",
+        ),
+        ("user", "now make it faster"),
+    )
+    assert classify(body).category == "code"
+    assert "follow-up" in classify(body).reasons
+    assert classify({"prompt": "now make it faster"}).category == "general"
+
+
+def test_follow_up_inherits_creative_and_image_topics() -> None:
+    story = _chat(
+        ("user", "Write a short story about a lonely lighthouse keeper."),
+        ("assistant", "The keeper climbed the stairs every night..."),
+        ("user", "Make it longer and sadder."),
+    )
+    assert classify(story).category == "uncensored"
+    picture = _chat(
+        ("user", "Generate an image of a red fox in the snow."),
+        ("assistant", "Here is your image."),
+        ("user", "and make it at night"),
+    )
+    assert classify(picture).category == "image"
+
+
+def test_new_topic_is_not_overridden_by_history() -> None:
+    body = _chat(
+        ("user", "Write a Python function that sorts a list."),
+        ("assistant", "def f(xs): return sorted(xs)"),
+        ("user", "Thanks! Unrelated: write me a poem about autumn leaves falling in the park."),
+    )
+    assert classify(body).category == "uncensored"
+
+
+def test_system_prompt_influences_ambiguous_requests() -> None:
+    ask = ("user", "Give me something about a knight and a dragon.")
+    plain = classify(_chat(ask))
+    with_system = classify(
+        _chat(("system", "You are a creative fiction writer. Write vivid short stories."), ask)
+    )
+    assert with_system.category == "uncensored"
+    assert "system" in with_system.reasons
+    assert plain.confidence < 0.9 or plain.category == "uncensored"
+
+
+def test_openai_text_parts_and_completions_prompt() -> None:
+    parts = [{"type": "text", "text": "Write a SQL query that counts orders per customer."}]
+    assert classify({"messages": [{"role": "user", "content": parts}]}).category == "code"
+    assert classify({"prompt": ["Solve 3x + 5 = 20 for x."]}).category == "reasoning"
+
+
+def test_task_type_is_honoured() -> None:
+    result = classify({"prompt": "Explain quantum computing", "task_type": "reasoning"})
+    assert result.category == "reasoning"
+    assert "task_type" in result.reasons
+
+
+def test_fill_in_the_middle_suffix_means_code() -> None:
+    assert classify({"prompt": "def add(a, b):\n    ", "suffix": "\n"}).category == "code"
+
+
+# --- robustness -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"prompt": ""},
+        {"prompt": None},
+        {"prompt": 42},
+        {"messages": None},
+        {"messages": "hello"},
+        {"messages": [None, 3, "x", {"role": "user"}, {"role": "user", "content": None}]},
+        {"messages": [{"role": "user", "content": [None, {"type": "text"}, 5]}]},
+        {"messages": [{"role": "user", "content": {"weird": True}}], "tools": "nope"},
+        {"messages": [{"role": "user", "content": "x", "images": None}], "images": 7},
+        {"prompt": "\x00\x01\x02 \ud800"},
+        {"prompt": "こんにちは、元気ですか？"},
+        {"prompt": "用Python写一个快速排序函数"},
+        {"prompt": "Écris-moi un poème sur la mer, s'il te plaît."},
+        {"prompt": "Напиши функцию на Python"},
+        {"prompt": "🙂" * 500},
+        {"prompt": "a" * 10_000},
+        {"prompt": "$" * 5000 + "\\" * 5000},
+    ],
+)
+def test_never_raises_and_stays_in_range(body: Any) -> None:
+    result = classify(body)
+    assert isinstance(result, Classification)
+    assert result.category in CATEGORIES
+    assert 1 <= result.complexity <= 10
+    assert 0.0 <= result.confidence <= 1.0
+    assert all(r.isascii() and len(r) <= 40 for r in result.reasons)
+
+
+@pytest.mark.parametrize("body", [None, "a string", 42, ["list"], object()])
+def test_non_mapping_bodies_are_general_with_low_confidence(body: Any) -> None:
+    result = classify(body)
+    assert result.category == "general"
+    assert result.confidence <= 0.3
+
+
+def test_empty_prompt_is_general_with_low_confidence() -> None:
+    result = classify({"prompt": ""})
+    assert result.category == "general"
+    assert result.confidence <= 0.3
+
+
+def test_deterministic() -> None:
+    body = _chat(("user", "Write a haiku about code review and a Python function to count lines."))
+    first = classify(body)
+    assert all(classify(body) == first for _ in range(20))
+
+
+def test_does_not_mutate_the_body() -> None:
+    body = _chat(("user", "Write a poem"), tools=[{"function": {"name": "t"}}])
+    snapshot = repr(body)
+    classify(body)
+    assert repr(body) == snapshot
+
+
+# --- complexity -----------------------------------------------------------------------
+
+
+def test_complexity_ordering() -> None:
+    greeting = classify({"prompt": "Hello!"})
+    mbpp = classify(
+        {
+            "prompt": "Write a function to find the shared elements from the given two lists. "
+            "Your code should pass these tests:\n\nassert similar_elements((3, 4), (5, 4)) == (4,)"
+        }
+    )
+    olympiad = classify(
+        {
+            "prompt": "Find all positive integers $n$ such that $2^n + 1$ is divisible by $n^2$. "
+            "Prove that your list is complete. (IMO 1990)"
+        }
+    )
+    assert greeting.complexity < mbpp.complexity < olympiad.complexity
+    assert greeting.complexity <= 2
+    assert olympiad.complexity >= 8
+
+
+def test_hard_engineering_prompt_is_complex() -> None:
+    prompt = (
+        "Design and implement a distributed rate limiter in Go for a microservices "
+        "architecture. It must be thread-safe, support sliding windows, handle Redis "
+        "failover, expose Prometheus metrics, and include unit tests and a deployment plan."
+    )
+    result = classify({"prompt": prompt})
+    assert result.category == "code"
+    assert result.complexity >= 7
+
+
+def test_one_line_fact_question_is_simple() -> None:
+    result = classify({"prompt": "who wrote pride and prejudice"})
+    assert result.category == "general"
+    assert result.complexity <= 3
+
+
+def test_megabyte_prompt_completes() -> None:
+    prompt = ("def f(x):\n    return x * 2  # some code line\n" * 30_000)[:1_000_000]
+    start = time.perf_counter()
+    result = classify({"prompt": prompt})
+    assert result.category == "code"
+    # Generous bound: this only guards against scanning the whole megabyte.
+    assert time.perf_counter() - start < 0.5
