@@ -1,0 +1,1 @@
+"""HTTP handlers: Ollama routes, OpenAI routes, the seed's management routes."""

@@ -1,0 +1,69 @@
+"""Generate, chat and embeddings, on the native and the /v1 routes: the routed requests.
+
+One handler serves all of them; the route only decides the error shape (Ollama or OpenAI)
+and whether the virtual model means "a chat model" or "an embedding model".
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from ..runtime import Decision, Runtime
+from ..upstream.forward import Forward, Outcome, execute, request_headers, send_error
+from .http import ClientGone, Request, Send, cancel_on_disconnect
+
+
+def _routing_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+    headers = []
+    if decision.classification is not None:
+        c = decision.classification
+        headers.append((b"x-intelliproxy-category", c.category.encode()))
+        headers.append((b"x-intelliproxy-complexity", str(c.complexity).encode()))
+    if decision.reason:
+        headers.append((b"x-intelliproxy-reason", decision.reason.encode("ascii", "replace")))
+    return headers
+
+
+async def handle(
+    runtime: Runtime, request: Request, send: Send, *, kind: str, openai: bool
+) -> Outcome | None:
+    try:
+        raw = await request.body()
+    except ClientGone:
+        return None
+    if not raw:
+        await send_error(send, 400, "missing request body", openai)
+        return None
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        await send_error(send, 400, f"invalid JSON in request body: {exc}", openai)
+        return None
+    if not isinstance(body, dict):
+        await send_error(send, 400, "request body must be a JSON object", openai)
+        return None
+
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        # Empty or odd `model`: Ollama's own answer differs by route, so ask a backend.
+        decision = Decision(targets=runtime.route_passthrough())
+    else:
+        decision = runtime.route(body, model, kind)
+    extra = _routing_headers(decision)
+    if decision.error_status is not None:
+        await send_error(
+            send, decision.error_status, decision.error or "no model available", openai, extra
+        )
+        return None
+
+    forward = Forward(
+        method=request.method,
+        target=request.raw_target,
+        headers=request_headers(request.headers),
+        body=raw,
+        client_model=model if isinstance(model, str) else None,
+        openai=openai,
+        header_timeout=runtime.settings.request_timeout,
+    )
+    async with cancel_on_disconnect(request.receive):
+        return await execute(send, forward, decision.targets, extra)

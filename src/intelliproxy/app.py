@@ -1,0 +1,162 @@
+"""The two ASGI apps (API on PROXY_PORT, dashboard on WEB_PORT) and the process that runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+
+from .api import inference, management, ollama, openai
+from .api.http import Receive, Request, Scope, Send, send_json
+from .runtime import Runtime
+from .settings import Settings
+
+log = logging.getLogger("intelliproxy")
+
+Handler = Callable[[Runtime, Request, Send], Awaitable[object]]
+
+
+def _inference(kind: str, openai_shape: bool) -> Handler:
+    async def handler(runtime: Runtime, request: Request, send: Send) -> None:
+        await inference.handle(runtime, request, send, kind=kind, openai=openai_shape)
+
+    return handler
+
+
+# path -> {method: handler}. Ollama paths with an unexpected method fall through to a
+# backend so the client sees Ollama's own 405; our own paths answer 405 themselves.
+OLLAMA_ROUTES: dict[str, dict[str, Handler]] = {
+    "/": {"GET": ollama.root, "HEAD": ollama.root},
+    "/api/tags": {"GET": ollama.tags, "HEAD": ollama.tags},
+    "/api/ps": {"GET": ollama.ps},
+    "/api/show": {"POST": ollama.show},
+    "/api/generate": {"POST": _inference("chat", False)},
+    "/api/chat": {"POST": _inference("chat", False)},
+    "/api/embed": {"POST": _inference("embed", False)},
+    "/api/embeddings": {"POST": _inference("embed", False)},
+    "/api/pull": {"POST": ollama.change_model},
+    "/api/push": {"POST": ollama.change_model},
+    "/api/create": {"POST": ollama.change_model},
+    "/api/copy": {"POST": ollama.change_model},
+    "/api/delete": {"DELETE": ollama.change_model},
+    "/v1/chat/completions": {"POST": _inference("chat", True)},
+    "/v1/completions": {"POST": _inference("chat", True)},
+    "/v1/embeddings": {"POST": _inference("embed", True)},
+    "/v1/models": {"GET": openai.list_models},
+}
+OLLAMA_PREFIXES: tuple[tuple[str, dict[str, Handler]], ...] = (
+    ("/api/blobs/", {"HEAD": ollama.blobs, "POST": ollama.blobs}),
+    ("/v1/models/", {"GET": openai.retrieve_model}),
+)
+OWN_ROUTES: dict[str, dict[str, Handler]] = {
+    "/health": {"GET": management.health},
+    "/api/health": {"GET": management.api_health},
+    "/classify": {"POST": management.classify},
+    "/task": {"POST": management.task},
+    "/models": {"GET": management.models},
+}
+OWN_PREFIXES: tuple[tuple[str, dict[str, Handler]], ...] = (
+    ("/models/", {"GET": management.models_by_category}),
+)
+
+
+def _lookup(path: str) -> tuple[dict[str, Handler] | None, bool]:
+    """The handlers for a path and whether the path is one of ours (not Ollama's)."""
+    methods = OLLAMA_ROUTES.get(path)
+    if methods is not None:
+        return methods, False
+    methods = OWN_ROUTES.get(path)
+    if methods is not None:
+        return methods, True
+    for prefix, methods in OLLAMA_PREFIXES:
+        if path.startswith(prefix):
+            return methods, False
+    for prefix, methods in OWN_PREFIXES:
+        if path.startswith(prefix):
+            return methods, True
+    return None, False
+
+
+def build_api_app(runtime: Runtime) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # lifespan is handled by `serve`, websockets are not part of the API
+        request = Request.from_scope(scope, receive)
+        methods, own = _lookup(request.path)
+        handler = methods.get(request.method) if methods else None
+        if handler is None:
+            if own:
+                await send_json(send, 405, {"error": "405 method not allowed"})
+                return
+            handler = ollama.passthrough
+        try:
+            await handler(runtime, request, send)
+        except Exception:
+            # Never a traceback for the client; the log keeps it for the operator.
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            with contextlib.suppress(Exception):
+                await send_json(send, 500, {"error": "internal proxy error, see the proxy log"})
+
+    return app
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to `serve` (we run two of them)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _config(app: object, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        server_header=False,
+        date_header=False,  # the backend's Date header is relayed instead
+        log_level="warning",
+        timeout_keep_alive=75,
+    )
+
+
+async def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
+    """Run the API and dashboard servers until SIGINT or SIGTERM."""
+    from .dashboard.app import build_web_app
+
+    runtime = Runtime(settings)
+    await runtime.start()
+    servers = [
+        _Server(_config(build_api_app(runtime), settings.proxy_host, settings.proxy_port)),
+        _Server(_config(build_web_app(runtime), settings.web_host, settings.web_port)),
+    ]
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    try:
+        while not all(server.started for server in servers):
+            if any(task.done() for task in tasks):
+                break
+            await asyncio.sleep(0.02)
+        if on_ready is not None and all(server.started for server in servers):
+            on_ready()
+        await asyncio.gather(*tasks)
+    finally:
+        stop()
+        await runtime.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,1 @@
+"""The web dashboard served on WEB_PORT."""

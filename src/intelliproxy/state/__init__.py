@@ -1,0 +1,1 @@
+"""What the proxy remembers: configuration files, statistics, the request log."""

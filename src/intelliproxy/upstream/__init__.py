@@ -1,0 +1,1 @@
+"""Talking to Ollama backends: connections, inventory, forwarding, error taxonomy."""
