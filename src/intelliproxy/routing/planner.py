@@ -1,0 +1,312 @@
+"""The routing decision: which model on which backend, in which order, and why.
+
+`plan` is a pure function of plain data (no I/O, no clock, no randomness): the same inputs
+always give the same attempts, ties broken by model name, then backend name.
+
+Steps for the virtual model:
+
+1. Hard filter. A model must be installed on a usable backend (healthy, busy or degraded;
+   unreachable and cooling_down backends are never used), must not be embedding-only
+   (image-generation-only models only for the `image` category), must have `vision` when
+   images are attached and `tools` when tools are sent, and its context length (when known)
+   must hold max(prompt_tokens, num_ctx). If `num_ctx` alone rules out every model it is
+   relaxed (Ollama caps num_ctx at the model's context itself) and a note says so.
+2. Fit of each model to the prompt (category c, complexity x from the classifier):
+
+   | signal            | value                                                       | weight |
+   |-------------------|-------------------------------------------------------------|--------|
+   | category match    | 1.0 c is preferred_for[0]; 0.6 c elsewhere in preferred_for; | 0.40   |
+   |                   | 0.25 a generalist (preferred_for[0] == general); else 0     |        |
+   | capacity          | 1 - 0.30 * weak - 0.05 * over * (2 - speed/10), >= -1       | 0.30   |
+   |                   | weak = max(0, x - complexity), over = max(0, complexity - x)|        |
+   | speed             | speed / 10                                                  | 0.20   |
+   | thinking          | 1 if `think` was asked and the model has `thinking`         | 0.10   |
+
+   fit = the weighted sum (0..1). Too weak costs 0.09 per point of complexity; needless
+   overkill 0.015..0.03 per point, more for slow models.
+3. Placement of each (model, backend) pair, added to fit:
+
+   | signal          | value                                                         |
+   |-----------------|---------------------------------------------------------------|
+   | warm            | +0.10 when the model is loaded on that backend (/api/ps)      |
+   | backend state   | healthy 0, busy -0.05, degraded -0.15                         |
+   | load, max known | -0.10 * min(in_flight / max_concurrent, 1), -0.10 more if full |
+   | load, no max    | -0.02 * min(in_flight, 5)                                     |
+
+   So a warm model wins over a cold one whose fit is up to 0.10 better, not beyond.
+4. Attempts: the best model on each backend that has it (best placement first, at most 3),
+   the next two models (their best backend), `default_model`, then the fallback chains of
+   the models already listed; each model only once, only models passing step 1, at most 6.
+
+A request naming a real model skips steps 1-2 for that model: it is tried on every usable
+backend that has it (loaded first, then by placement), then its fallback chain (hard-filtered).
+
+When no attempt is possible, `Plan.attempts` is empty and `Plan.notes[0]` is the message for
+the client; `failure_status` gives the HTTP status that goes with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from intelliproxy.routing.catalog import Catalog, chat_capable, fallback_chain, model_key
+from intelliproxy.routing.types import (
+    Attempt,
+    BackendView,
+    Classification,
+    FleetSnapshot,
+    ModelProfile,
+    Plan,
+    Requirements,
+)
+
+W_CATEGORY, W_CAPACITY, W_SPEED, W_THINKING = 0.40, 0.30, 0.20, 0.10
+MATCH_PRIMARY, MATCH_SECONDARY, MATCH_GENERALIST = 1.0, 0.6, 0.25
+WEAK_PER_POINT, OVERKILL_PER_POINT = 0.30, 0.05
+WARM_BONUS = 0.10
+STATE_PENALTY: Mapping[str, float] = {"healthy": 0.0, "busy": 0.05, "degraded": 0.15}
+LOAD_PENALTY, FULL_PENALTY, INFLIGHT_PENALTY = 0.10, 0.10, 0.02
+MAX_ATTEMPTS, MAX_BACKENDS_PER_MODEL, NEXT_BEST_MODELS = 6, 3, 2
+
+NO_BACKEND = "no healthy backend is available"
+NO_CHAT_MODEL = "no model able to answer prompts is available"
+CONTEXT_TOO_LARGE = "no model has a context window large enough for this prompt (~{} tokens)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Host:
+    backend: BackendView
+    name: str  # the model as this backend spells it
+    placement: float
+    warm: bool
+
+
+def fit_score(
+    profile: ModelProfile, category: str, complexity: int, thinking: bool = False
+) -> float:
+    """Step 2 of the docstring: how well this model suits the prompt, 0..1."""
+    preferred = profile.preferred_for
+    if preferred and preferred[0] == category:
+        match = MATCH_PRIMARY
+    elif category in preferred:
+        match = MATCH_SECONDARY
+    elif preferred and preferred[0] == "general":
+        match = MATCH_GENERALIST
+    else:
+        match = 0.0
+    weak = max(0, complexity - profile.complexity)
+    over = max(0, profile.complexity - complexity)
+    slowness = 2 - profile.speed / 10  # overkill hurts more on slow models
+    capacity = max(-1.0, 1 - WEAK_PER_POINT * weak - OVERKILL_PER_POINT * over * slowness)
+    score = W_CATEGORY * match + W_CAPACITY * capacity + W_SPEED * profile.speed / 10
+    if thinking and "thinking" in profile.capabilities:
+        score += W_THINKING
+    return score
+
+
+def placement_score(backend: BackendView, warm: bool) -> float:
+    """Step 3 of the docstring, for a usable backend."""
+    score = (WARM_BONUS if warm else 0.0) - STATE_PENALTY.get(backend.state, 0.0)
+    if backend.max_concurrent:
+        score -= LOAD_PENALTY * min(backend.in_flight / backend.max_concurrent, 1.0)
+        if backend.in_flight >= backend.max_concurrent:
+            score -= FULL_PENALTY
+    else:
+        score -= INFLIGHT_PENALTY * min(backend.in_flight, 5)
+    return score
+
+
+def plan(
+    classification: Classification,
+    requirements: Requirements,
+    catalog: Catalog,
+    fleet: FleetSnapshot,
+    *,
+    default_model: str,
+    fallbacks: Mapping[str, str],
+    requested_model: str | None = None,
+) -> Plan:
+    """Ordered attempts for one request; see the module docstring for the rules."""
+    hosts = _hosts(fleet)
+    if requested_model is not None:
+        return _plan_named(requested_model, requirements, catalog, fleet, hosts, fallbacks)
+    if not hosts:
+        return Plan((), classification, (NO_BACKEND,))
+    profiles = {key: catalog.profile(found[0].name) for key, found in hosts.items()}
+    eligible, notes = _hard_filter(profiles, requirements, classification.category)
+    if not eligible:
+        return Plan((), classification, notes)
+
+    category = classification.category
+    complexity = max(1, min(10, classification.complexity))
+    fits = {
+        k: fit_score(profiles[k], category, complexity, requirements.thinking) for k in eligible
+    }
+    # Best pair first; ties by model name then backend name.
+    ranked = sorted(eligible, key=lambda k: (-(fits[k] + hosts[k][0].placement), k))
+
+    builder = _Builder(hosts)
+    described = f"category={category} complexity={complexity}"
+    best = ranked[0]
+    for host in hosts[best][:MAX_BACKENDS_PER_MODEL]:
+        builder.add(best, host, f"best {described} fit={fits[best]:.2f}")
+    for key in ranked[1 : 1 + NEXT_BEST_MODELS]:
+        builder.add(key, hosts[key][0], f"alt {described} fit={fits[key]:.2f}")
+    default_key = model_key(default_model) if default_model else ""
+    if default_key in eligible:
+        builder.add(default_key, hosts[default_key][0], f"default fit={fits[default_key]:.2f}")
+    for chosen in builder.models():
+        for target in fallback_chain(chosen, fallbacks):
+            key = model_key(target)
+            if key in eligible:
+                builder.add(key, hosts[key][0], f"fallback for {chosen}")
+    return Plan(builder.attempts(), classification, notes)
+
+
+def _plan_named(
+    requested: str,
+    requirements: Requirements,
+    catalog: Catalog,
+    fleet: FleetSnapshot,
+    hosts: Mapping[str, list[_Host]],
+    fallbacks: Mapping[str, str],
+) -> Plan:
+    key = model_key(requested)
+    notes: list[str] = []
+    builder = _Builder(hosts)
+    # Loaded first: a client naming a model wants it, the fastest way possible.
+    for host in sorted(
+        hosts.get(key, []), key=lambda h: (not h.warm, -h.placement, h.backend.name)
+    ):
+        builder.add(key, host, "requested")
+    if not builder.attempts():
+        if not any(model_key(m) == key for b in fleet.backends for m in b.models):
+            return Plan((), None, (f"model '{requested}' not found",))
+        notes.append(f"model '{requested}' is only on unavailable backends")
+    chain = [model_key(t) for t in fallback_chain(requested, fallbacks)]
+    profiles = {k: catalog.profile(hosts[k][0].name) for k in chain if k in hosts}
+    eligible, _ = _hard_filter(profiles, requirements, "general")
+    for target in chain:
+        if target in eligible:
+            builder.add(target, hosts[target][0], f"fallback for {requested}")
+    if not builder.attempts() and not fleet_usable(fleet):
+        notes.append(NO_BACKEND)
+    return Plan(builder.attempts(), None, tuple(notes))
+
+
+class _Builder:
+    """Collects attempts: no duplicate (model, backend), a model added once outside step 4a."""
+
+    def __init__(self, hosts: Mapping[str, list[_Host]]) -> None:
+        self._hosts = hosts
+        self._items: list[tuple[str, Attempt]] = []
+
+    def add(self, key: str, host: _Host, role: str) -> None:
+        if len(self._items) >= MAX_ATTEMPTS:
+            return
+        if any(k == key and a.backend == host.backend.name for k, a in self._items):
+            return
+        if not role.startswith(("best", "requested")) and key in {k for k, _ in self._items}:
+            return
+        self._items.append((key, Attempt(host.name, host.backend.name, _reason(role, host))))
+
+    def models(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for _, attempt in self._items:
+            seen.setdefault(attempt.model, None)
+        return list(seen)
+
+    def attempts(self) -> tuple[Attempt, ...]:
+        return tuple(attempt for _, attempt in self._items)
+
+
+def _reason(role: str, host: _Host) -> str:
+    parts = [role, "warm" if host.warm else "cold"]
+    backend = host.backend
+    if backend.state != "healthy":
+        parts.append(backend.state)
+    if backend.in_flight:
+        limit = backend.max_concurrent
+        parts.append(f"load={backend.in_flight}/{limit}" if limit else f"load={backend.in_flight}")
+    return " ".join(parts)
+
+
+def fleet_usable(fleet: FleetSnapshot) -> bool:
+    return any(b.state in STATE_PENALTY for b in fleet.backends)
+
+
+def _hosts(fleet: FleetSnapshot) -> dict[str, list[_Host]]:
+    """Model key -> usable backends that have it, best placement first."""
+    out: dict[str, list[_Host]] = {}
+    for backend in fleet.backends:
+        if backend.state not in STATE_PENALTY:
+            continue  # unreachable, cooling_down or unknown: never planned onto
+        loaded = {model_key(name) for name in backend.loaded}
+        for name in backend.models:
+            key = model_key(name)
+            warm = key in loaded
+            out.setdefault(key, []).append(
+                _Host(backend, name, placement_score(backend, warm), warm)
+            )
+    for found in out.values():
+        found.sort(key=lambda h: (-h.placement, h.backend.name))
+    return out
+
+
+def _hard_filter(
+    profiles: Mapping[str, ModelProfile], requirements: Requirements, category: str
+) -> tuple[set[str], tuple[str, ...]]:
+    """Step 1: the models that can serve this request at all, plus notes."""
+    able = {
+        k
+        for k, p in profiles.items()
+        if chat_capable(p) and ("completion" in p.capabilities or category == "image")
+    }
+    if not able:
+        return set(), (NO_CHAT_MODEL,)
+    needed = [c for c, on in (("vision", requirements.vision), ("tools", requirements.tools)) if on]
+    for capability in needed:
+        if not any(capability in profiles[k].capabilities for k in able):
+            return set(), (f"no model with {capability} capability is available",)
+    able = {k for k in able if all(c in profiles[k].capabilities for c in needed)}
+    if not able:
+        return set(), (f"no model with {' and '.join(needed)} capabilities is available",)
+
+    tokens, num_ctx = requirements.prompt_tokens, requirements.num_ctx or 0
+    fits = _fitting(able, profiles, max(tokens, num_ctx))
+    if fits:
+        return fits, ()
+    fits = _fitting(able, profiles, tokens)
+    if fits:
+        return fits, (f"num_ctx {num_ctx} is larger than any model's context; Ollama will cap it",)
+    return set(), (CONTEXT_TOO_LARGE.format(tokens),)
+
+
+def _fitting(keys: Iterable[str], profiles: Mapping[str, ModelProfile], need: int) -> set[str]:
+    return {
+        k for k in keys if profiles[k].context_length is None or need <= profiles[k].context_length
+    }
+
+
+def failure_status(plan_: Plan) -> int | None:
+    """HTTP status for an empty plan (None when there are attempts)."""
+    if plan_.attempts:
+        return None
+    note = plan_.notes[0] if plan_.notes else ""
+    if note.startswith("model '") and note.endswith("' not found"):
+        return 404
+    if note.startswith(("no model with", "no model has", "no model able")):
+        return 400
+    return 503
+
+
+def explain(plan_: Plan, limit: int = 200) -> str:
+    """One ASCII line for the X-IntelliProxy-Reason header."""
+    if plan_.attempts:
+        first = plan_.attempts[0]
+        text = f"{first.model}: {first.reason}"
+    else:
+        text = plan_.notes[0] if plan_.notes else "no attempt"
+    cleaned = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
+    return cleaned[:limit]
