@@ -91,31 +91,43 @@ def _creative(text: str, ev: Evidence) -> int:
 
 
 def _code(text: str, ev: Evidence) -> int:
-    if "tests" in ev.flags and ev.words < 150 and '"""' not in text:
-        level = 3.0  # a short spec with its tests (MBPP style)
-    elif '"""' in text or "'''" in text or ev.code_lines >= 3:
-        level = 5.0  # a signature plus docstring / a real snippet to work with
-    else:
-        level = 3.0
-        if _ALGORITHMIC.search(text):
-            level += 1.5
-    hard = len(set(m.lower() for m in _HARD_ENGINEERING.findall(text)))
-    level += min(hard, 3) * 1.0
-    level += (ev.words > 60) + (ev.words > 150) + (ev.words > 400)
-    level += (ev.terms["code"] >= 5) + (ev.requirements >= 3)
+    hard = min(len({m.lower() for m in _HARD_ENGINEERING.findall(text)}), 3)
+    if "tests" in ev.flags and ev.words < 150 and "docstring" not in ev.flags:
+        return _clamp(3 + min(hard, 2), 2, 10)  # a short spec with its tests (MBPP style)
+    if "docstring" in ev.flags or "starts-with-code" in ev.flags or ev.code_lines >= 3:
+        # A signature plus docstring, or a real snippet to work on (HumanEval style).
+        level = 5.0 + (ev.words > 300) + min(hard, 2) + ("stack-trace" in ev.flags)
+        return _clamp(level, 3, 10)
+    # A request in prose: the longer and the more requirements, the harder.
+    level = 3.0 + (ev.words >= 15) + (ev.words >= 30) + (ev.words >= 60) + (ev.words >= 120)
+    if _ALGORITHMIC.search(text):
+        level += 1
+    level += hard + (ev.terms["code"] >= 5) + (ev.requirements >= 3)
     return _clamp(level, 2, 10)
+
+
+_ADVANCED_MATH = re.compile(
+    r"\b(?:probability|statistic\w*|expected value|random sample|confidence interval|"
+    r"hypothesis|standard deviation|integral|derivative|eigen\w*|matrix|vector space|"
+    r"converge\w*|series|modul(?:o|ar)|complex numbers?|lebesgue|topolog\w*|group theory|"
+    r"circuit|resistor|network|theorem|lemma|combinatori\w*)\b",
+    re.I,
+)
+_PROOF = re.compile(r"\b(?:prove|proof|show that|demonstrate that)\b", re.I)
 
 
 def _reasoning(text: str, ev: Evidence) -> int:
     if "word-problem" in ev.flags and ev.latex < 3:
         level = 4.0 + (ev.numbers > 3) + (ev.numbers > 5)
-    elif ev.latex >= 3 or "latex" in ev.flags:
-        level = 4.0 + (ev.latex >= 12) + (ev.latex >= 30)
+    elif ev.latex >= 3:
+        level = 4.0 + (ev.latex >= 8) + (ev.latex >= 20) + (ev.latex >= 40)
     elif _ESTIMATION.search(text):
         level = 5.0
     else:
-        level = 3.0 + (ev.words > 25)
-    level += min(len(set(m.lower() for m in _COMPETITION.findall(text))), 3) * 0.8
+        level = 3.0 + (ev.words > 25) + (ev.words > 60)
+    level += min(len({m.lower() for m in _COMPETITION.findall(text)}), 3) * 0.8
+    level += 1.0 if _ADVANCED_MATH.search(text) else 0.0
+    level += 1.5 if _PROOF.search(text) else 0.0
     level += 2.5 if _OLYMPIAD.search(text) else 0.0
     level += (ev.words > 80) + (ev.words > 200)
     return _clamp(level, 2, 10)

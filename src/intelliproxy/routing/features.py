@@ -25,13 +25,18 @@ from intelliproxy.routing.features_lexicon import (
     TERMS,
     words,
 )
-from intelliproxy.routing.features_structure import RULES, SYNTAX_MARKS, has_code_identifier
+from intelliproxy.routing.features_structure import (
+    RULES,
+    SYNTAX_MARKS,
+    has_code_identifier,
+    refers_to_an_image,
+)
 
 CATS = ("code", "reasoning", "general", "vision", "image", "uncensored")
 FRAME_WINDOW = 6  # words between a request verb and its object ("write me a short sad poem")
 LEAD_TOKENS = 8  # a verb this early is the main request
-MAX_FRAME_TOKENS = 400
-MAX_NGRAM_TOKENS = 600  # phrases past this point rarely change the decision
+MAX_FRAME_TOKENS = 250
+MAX_NGRAM_TOKENS = 300  # phrases past this point rarely change the decision
 MAX_TERM_SUM = 6.0  # keyword evidence saturates: fifty math words are not 50x one
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#&'\-]*")
@@ -105,7 +110,7 @@ def _frames(tokens: list[str], ev: Evidence) -> None:
     """Find request verbs and the object each one asks for."""
     seen: set[tuple[str, str]] = set()
     for i, tok in enumerate(tokens[:MAX_FRAME_TOKENS]):
-        lead = i < LEAD_TOKENS or (i > 0 and tokens[i - 1] in LEAD_PREV)
+        lead = i < LEAD_TOKENS or (i > 0 and tokens[i - 1] in LEAD_PREV) or _wants(tokens, i)
         if lead and tok in LEAD_VERBS and (tok, "lead") not in seen:
             seen.add((tok, "lead"))
             ev.add(LEAD_VERBS[tok], 2.0, f"lead-{tok}")
@@ -119,6 +124,11 @@ def _frames(tokens: list[str], ev: Evidence) -> None:
         ev.add(found, weight, f"{tok}-{found}")
         if ev.frame is None and lead:
             ev.frame = found
+
+
+def _wants(tokens: list[str], i: int) -> bool:
+    """ "... want you to write", "how to implement": the verb after `to` is the ask."""
+    return i >= 2 and tokens[i - 1] == "to" and tokens[i - 2] in _ASKERS
 
 
 def _frame_object(verb: str, window: list[str]) -> str | None:
@@ -162,9 +172,11 @@ def _terms(tokens: list[str], ev: Evidence) -> None:
             ev.add(cat, min(total, MAX_TERM_SUM), "kw:" + best[cat][1])
 
 
-def _structure(text: str, lower: str, ev: Evidence, flags: set[str]) -> None:
+def _structure(
+    text: str, lower: str, tokens: frozenset[str], ev: Evidence, flags: set[str]
+) -> None:
     for rule in RULES:
-        if rule.gate and not any(g in lower for g in rule.gate):
+        if rule.gated_out(tokens, lower):
             continue
         if rule.pattern.search(lower if rule.lower else text):
             ev.add(rule.category, rule.weight, rule.reason)
@@ -172,6 +184,10 @@ def _structure(text: str, lower: str, ev: Evidence, flags: set[str]) -> None:
     if sum(1 for mark in SYNTAX_MARKS if mark in text) >= 2:
         ev.add("code", 1.5, "syntax")
         flags.add("syntax")
+    nouns = ("image", "photo", "picture", "screenshot")
+    if any(noun in lower for noun in nouns) and refers_to_an_image(lower):
+        ev.add("vision", 2.0, "image-ref")
+        flags.add("image-ref")
     if has_code_identifier(text):
         ev.add("code", 1.5, "identifier")
         flags.add("identifier")
@@ -188,7 +204,7 @@ def analyse(text: str) -> Evidence:
     flags: set[str] = set()
     _frames(tokens, ev)
     _terms(tokens, ev)
-    _structure(text, lower, ev, flags)
+    _structure(text, lower, frozenset(tokens), ev, flags)
     ev.numbers = sum(1 for t in tokens if t[0] in _DIGITS or t in _NUMBER_WORDS)
     ev.latex = lower.count("\\") + lower.count("$") + lower.count("^") + lower.count("_{")
     ev.code_lines = sum(lower.count(m) for m in ("\n    ", "\n\t", ";\n", "{\n"))
@@ -196,6 +212,9 @@ def analyse(text: str) -> Evidence:
     ev.requirements = sum(1 for t in tokens if t in _REQUIREMENT_WORDS)
     ev.questions = text.count("?")
     ev.commas = text.count(",")
+    styled = sum(1 for t in tokens if t.endswith("-style"))
+    if styled:  # "anime-style", "photograph-style": a look, usually of a picture
+        ev.add("image", 0.8, "styled")
     _word_problem(lower, tokens, ev, flags)
     _bare_caption(text, tokens, ev, flags)
     ev.flags = frozenset(flags)
@@ -219,6 +238,7 @@ def _word_problem(lower: str, tokens: list[str], ev: Evidence, flags: set[str]) 
     flags.add("word-problem")
 
 
+_ASKERS = words("you me us want need like how")
 _DETERMINERS = words("me us a an the some my our this that your his her its")
 _CAPTION_START = words("a an the two three several some")
 _SENTENCE_VERBS = words(
@@ -234,9 +254,18 @@ def _bare_caption(text: str, tokens: list[str], ev: Evidence, flags: set[str]) -
     # "A script of ..." / "A poem about ..." name a text genre instead: not a picture.
     if not tokens or "?" in text or not 2 <= len(tokens) <= 60:
         return
-    if tokens[0] not in _CAPTION_START or _SENTENCE_VERBS.intersection(tokens):
+    if _SENTENCE_VERBS.intersection(tokens):
         return
-    if any(OBJECTS.get(w) in ("uncensored", "general", "code") for w in tokens[1:4]):
+    if OBJECTS.get(tokens[0]) in ("uncensored", "general"):
+        ev.add(OBJECTS[tokens[0]], 2.5, "genre-phrase")  # "lyrics for a song titled ..."
         return
-    ev.add("image", 1.5 if ev.commas >= 2 else 1.0, "caption")
+    if tokens[0] not in _CAPTION_START:
+        return
+    genre = next((OBJECTS[w] for w in tokens[:4] if OBJECTS.get(w) not in (None, "image")), None)
+    if genre is not None:
+        # "A script of X meeting Y", "A poem about rain": a noun phrase naming the text.
+        ev.add(genre, 2.5, "genre-phrase")
+        return
+    weight = 1.0 if tokens[0] == "the" else 1.8  # "the ..." is often a search query
+    ev.add("image", weight + (0.5 if ev.commas >= 2 else 0.0), "caption")
     flags.add("caption")

@@ -45,6 +45,8 @@ data_structures=2 dynamic_programming=1.5 unit_test=2 unit_tests=2 test_cases=1.
 command_line=1.5 shell_script=2 stack_trace=2.5 null_pointer=2 syntax_error=2.5
 type_error=1.5 memory_leak=2 web_app=1.5 rest_api=2 source_code=2 this_code=1.5 my_code=2
 the_code=1 following_code=2 regular_expression=2 time_complexity=2 space_complexity=2
+race_condition=2 semaphore=2 c_example=1.5 c_code=2 c_program=2
+thread=0.8 threads=0.8 operating_system=1 operating_systems=1 deadlock=2
 usestate=2 useeffect=2 setstate=2 re-render=1.2 rerender=1.2 component=0.6
 given_an_array=2 given_a_string=2 given_a_list=1.5 integer_array=2 return_the=1 returns_the=1
 return_true=2 return_false=2 pass_these=1.5 the_function=1 a_function=1 python_function=2
@@ -88,6 +90,7 @@ tell_the_truth=1.5 tells_the_truth=1.5 always_lie=2 always_lies=2 is_lying=1.2 w
 knights_and_knaves=3 zebra_puzzle=3 river_crossing=2 what_comes_next=1.5 next_number=1.5
 lateral_thinking=2 balance_scale=2 weighings=2 fewest=1.2 minimum_number=1.5 guarantee=0.8
 prisoners=1.2 labelled=0.6 labeled=0.6 labels=0.5 mislabeled=1.5 mislabelled=1.5
+fahrenheit=1 celsius=1 kelvin=1 show_your_work=2 convert=0.3
 catch_up=0.8 at_what_time=1.5 how_soon=1 the_chance=1 chance_that=1.2 false_positive=1
 """
 
@@ -127,6 +130,8 @@ novelist=2 playwright=2 poet=1.5 bard=1 dnd=2 d&d=2 campaign=0.3 backstory=2 syn
 once_upon=3 short_story=2.5 fairy_tale=2.5 fan_fiction=2.5 role_play=2.5 tongue_twister=2.5
 in_character=2 stay_in=1 dungeon_master=2.5 game_master=2 the_story=1 a_story=1 the_scene=1
 cartoon_captions=1.5 plot_twist=2 no_restrictions=1.5 your_character=2 my_character=2
+girlfriend=1.2 boyfriend=1.2 waifu=2 husbando=2 one_liners=1.2 deadpan=1.5 absurdity=1
+stand-up=1.2 comedian=1.2
 """
 
 _IMAGE = """
@@ -144,6 +149,9 @@ digital_painting=2.5 matte_painting=3 oil_painting=2.5 pixel_art=2.5 studio_ligh
 golden_hour=1.5 cinematic_lighting=2.5 depth_of=1.5 best_quality=2.5 wide_shot=2 full_body=1
 aerial_view=1 trending_on=2 in_the_style=0.5 art_style=1.5 style_of=0.3 line_art=2
 vector_art=2 comic_strip=1.5 album_cover=1.5 book_cover=1 children's_book=0.3
+picture_of=1.5 image_of=1.5 photo_of=1.5 photograph_of=1.5 drawing_of=2 painting_of=2
+illustration_of=2 portrait_of=1.5 sketch_of=1.5 render_of=2 rendering_of=2 artwork_of=2
+shot_of=1.2 mascot=1.2 doodle=1.2 overhead_view=1 side_view=1 soft_lighting=1.5
 """
 
 _VISION = """
@@ -188,7 +196,8 @@ TERMS = frozenset(TERM_INDEX)
 REQUEST_VERBS = words(
     "write compose create generate make produce craft draft give design build develop tell "
     "invent pen need want render draw paint sketch illustrate depict implement code program "
-    "show imagine continue finish complete fix debug optimize optimise rewrite get"
+    "show imagine continue finish complete fix debug optimize optimise rewrite get whip conjure "
+    "dream"
 )
 # Verbs that ask for a picture on their own ("Sketch a fox", "Paint the sea at dusk").
 IMAGE_VERBS = words("draw paint sketch illustrate render depict photograph")
@@ -221,7 +230,7 @@ for _cat, _words in {
     "illustration illustrations artwork artworks art drawing drawings painting paintings "
     "portrait portraits logo logos icon icons wallpaper wallpapers poster posters render "
     "rendering sticker stickers avatar thumbnail banner mural watercolor graphic clipart emoji "
-    "visual visuals meme",
+    "visual visuals meme mascot cartoon doodle comic",
     "uncensored": "story stories tale tales fable novel novella chapter poem poems poetry haiku "
     "haikus sonnet limerick limericks verse verses lyrics lyric song songs rap ballad ode "
     "screenplay scene dialogue dialog monologue soliloquy fanfic fanfiction fiction "
@@ -236,7 +245,7 @@ for _cat, _words in {
     "code": "function functions method class program programs code snippet algorithm query "
     "regex api endpoint app application website webpage component module library test tests "
     "cli command dockerfile makefile schema bot server parser compiler interpreter hook "
-    "decorator lambda macro plugin extension scraper implementation sql unittest "
+    "decorator lambda macro plugin extension scraper implementation sql unittest loop "
     "one-liner bug error",
     "reasoning": "proof equation formula puzzle",
 }.items():
@@ -248,4 +257,4 @@ CODE_MODIFIERS = words(
     "powershell html css react node regex kotlin swift haskell scala lua r matlab"
 )
 # Tokens before a verb that mark it as the main request, not a verb inside a description.
-LEAD_PREV = words("please you to now just then also and can could would will i let's")
+LEAD_PREV = words("please you now just then also and can could would will i let's")

@@ -1,10 +1,10 @@
 """Structural evidence: the shape of a text rather than its words.
 
-Each rule is (gate, pattern, category, weight, reason). The gate is a tuple of plain
-substrings of the lower-cased text, at least one of which must occur before the regex
-runs at all; `in` on a str is C-speed, whereas a regex that starts with a character
-class or `\\b` costs ~20 ns per character. That keeps a 3 KB prompt well under 1 ms.
-Patterns with `lower=True` run on the lower-cased text (cheaper than re.IGNORECASE).
+Each rule has a gate: words (looked up in the text's token set) and marks (substrings of
+the lower-cased text), one of which must occur before the regex runs at all. Where a
+rule runs, its branches start with literals where possible: a branch that starts with
+a common letter class or `\\b` makes the engine try every position (~20 ns a char),
+whereas a set lookup costs ~50 ns in total. That keeps a 3 KB prompt under 1 ms.
 """
 
 from __future__ import annotations
@@ -15,244 +15,150 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    gate: tuple[str, ...]  # () = always run
+    words: frozenset[str]  # gate: any of these tokens ...
+    marks: tuple[str, ...]  # ... or any of these substrings of the lower-cased text
     pattern: re.Pattern[str]
     category: str
     weight: float
     reason: str
-    lower: bool = False  # match against the lower-cased text
+    lower: bool = False  # match against the lower-cased text (cheaper than re.I)
+    require: str = ""  # a substring that must also occur
+
+    def gated_out(self, tokens: frozenset[str], lower: str) -> bool:
+        gated = bool(self.words or self.marks)
+        if gated and self.words.isdisjoint(tokens) and not any(m in lower for m in self.marks):
+            return True
+        return bool(self.require) and self.require not in lower
 
 
-_M = re.MULTILINE
+def _rule(
+    words: str,
+    marks: tuple[str, ...],
+    pattern: str,
+    category: str,
+    weight: float,
+    reason: str,
+    *,
+    lower: bool = False,
+    multiline: bool = False,
+    require: str = "",
+) -> Rule:
+    compiled = re.compile(pattern, re.MULTILINE if multiline else 0)
+    return Rule(frozenset(words.split()), marks, compiled, category, weight, reason, lower, require)
 
+
+_DOCSTRING = "\"\"\"|'''"
+
+# A rule per block reads better than the formatter's one item per line.
+# fmt: off
 RULES: tuple[Rule, ...] = (
-    Rule(("```",), re.compile(r"```"), "code", 2.5, "code-fence"),
-    Rule(
-        (
-            "error",
-            "exception",
-            "traceback",
-            "panic:",
-            "fault",
-            "err!",
-            "undefined reference",
-            "cannot find symbol",
-            "command not found",
-            "\tat ",
-            "    at ",
-        ),
-        re.compile(
-            r"Traceback \(most recent call last\)|^\s+at [\w.$<>]+\(.*:\d+\)|"
-            r"[a-z](?:Error|Exception)\b:?|[A-Z]\w*(?:Error|Exception):|panic:|"
-            r"Segmentation fault|error\[E\d+\]|npm ERR!|undefined reference to|"
-            r"cannot find symbol|command not found|\bError: ",
-            _M,
-        ),
-        "code",
-        3.5,
-        "stack-trace",
+    _rule("", ("```",), r"```", "code", 2.5, "code-fence"),
+    _rule(
+        "", (),
+        r"\A\s*(?:def \w+\(|import \w|from [\w.]+ import|class \w+|#include|(?:public|private) \w"
+        r"|package \w|function \w+\(|fn \w+|func \w+|using \w+;)",
+        "code", 3.0, "starts-with-code",
     ),
-    Rule(
-        (),
-        re.compile(
-            r"^[ \t]*(?:def |class \w+[(:]|import \w|from [\w.]+ import|#include|"
-            r"public (?:static|class)|function \w+\s*\(|const \w+\s*=|let \w+\s*=|var \w+\s*=|"
-            r"func \w+\(|fn \w+\(|package \w|using \w+;|SELECT |INSERT INTO|CREATE TABLE|"
-            r"return\b|\w+\s*=\s*\[)",
-            _M,
-        ),
-        "code",
-        2.5,
-        "code-line",
+    _rule("", ('"""', "'''"), _DOCSTRING, "code", 1.5, "docstring"),
+    _rule(
+        "", ("error", "exception", "traceback", "panic:", "fault", "err!", "undefined reference",
+             "cannot find symbol", "command not found", "\tat ", "    at "),
+        r"Traceback \(most recent call last\)|\n\s+at [\w.$<>]+\(.*:\d+\)"
+        r"|(?:Error|Exception)(?::| in | at )|panic:|Segmentation fault|error\[E\d+\]"
+        r"|npm ERR!|undefined reference to|cannot find symbol|command not found",
+        "code", 3.5, "stack-trace",
     ),
-    Rule(
-        (
-            ".py",
-            ".js",
-            ".ts",
-            ".java",
-            ".cpp",
-            ".cc",
-            ".hpp",
-            ".go",
-            ".rs",
-            ".rb",
-            ".php",
-            ".cs",
-            ".kt",
-            ".sh",
-            ".sql",
-            ".yml",
-            ".yaml",
-            ".json",
-            ".toml",
-            ".ini",
-            ".cfg",
-            ".html",
-            ".css",
-            ".ipynb",
-            ".gradle",
-            ".vue",
-            ".c ",
-            ".h ",
-            ".c\n",
-            ".h\n",
-        ),
-        re.compile(
-            r"(?<=\w)\.(?:py|js|ts|tsx|jsx|java|cpp|cc|hpp|go|rs|rb|php|cs|kt|sh|sql|ya?ml|"
-            r"json|toml|ini|cfg|html|css|ipynb|gradle|csproj|vue|c|h)\b"
-        ),
-        "code",
-        2.0,
-        "file-path",
+    _rule(
+        "", (),
+        r"^[ \t]*(?:def |class \w+[(:]|import \w|from [\w.]+ import|#include"
+        r"|public (?:static|class)|function \w+\s*\(|const \w+\s*=|let \w+\s*=|var \w+\s*="
+        r"|func \w+\(|fn \w+\(|package \w|using \w+;|SELECT |INSERT INTO|CREATE TABLE|return\b"
+        r"|\w+\s*=\s*\[)",
+        "code", 2.5, "code-line", multiline=True,
     ),
-    Rule(
-        (
-            "$ ",
-            "sudo ",
-            "apt",
-            "pip install",
-            "npm ",
-            "git ",
-            "chmod",
-            "grep",
-            "xargs",
-            "| ",
-            "ls -",
-            "awk ",
-            "sed ",
-        ),
-        re.compile(
-            r"^\s*\$ \w|sudo \w|apt(?:-get)? install|pip install|npm (?:install|run|i )|"
-            r"git (?:commit|push|pull|clone|checkout|rebase|merge|log|stash|diff)\b|chmod |"
-            r"grep |xargs |\| ?(?:grep|awk|sed|sort|uniq|wc|head|tail)\b|ls -\w|awk '|sed '",
-            _M,
-        ),
-        "code",
-        2.5,
-        "shell",
+    _rule(
+        # No bare .c / .h: "Washington D.C." is not a C file.
+        "", (".",),
+        r"\.(?:py|js|ts|tsx|jsx|java|cpp|cc|hpp|go|rs|rb|php|cs|kt|sh|sql|ya?ml|json|toml|ini"
+        r"|cfg|html|css|ipynb|gradle|csproj|vue)\b",
+        "code", 2.0, "file-path", lower=True,
     ),
-    Rule((">>>", "assert"), re.compile(r"^>>> |assert\s+[\w.]+\s*\(", _M), "code", 2.5, "tests"),
-    Rule(("select",), re.compile(r"select\b[\s\S]{1,200}?\bfrom\b"), "code", 2.0, "sql", True),
-    Rule(("</", "/>"), re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>"), "code", 1.2, "markup"),
-    Rule(
-        ("example 1", "constraints", "<=", "10^"),
-        re.compile(r"example \d+:|constraints:|\d+\s*<=\s*[\w.\[\]]+\s*<=|10\^\d"),
-        "code",
-        2.0,
-        "judge-format",
-        True,
+    _rule(
+        "sudo apt apt-get pip npm git chmod grep xargs ls awk sed",
+        ("$ ", "|grep", "| sort", "| wc", "| head", "| tail", "| uniq"),
+        r"\A\$ \w|\n\s*\$ \w|sudo \w|apt(?:-get)? install|pip install|npm (?:install|run|i )"
+        r"|git (?:commit|push|pull|clone|checkout|rebase|merge|log|stash|diff)\b|chmod |grep "
+        r"|xargs |\| ?(?:grep|awk|sed|sort|uniq|wc|head|tail)\b|ls -\w|awk '|sed '",
+        "code", 2.5, "shell",
     ),
-    Rule(
-        ("$", "\\"),
-        re.compile(
-            r"\$[^$\n]{1,120}\$|\\(?:frac|sqrt|cdot|times|leq?|geq?|neq|pi|sum|int|prod|binom|"
-            r"left|right|begin|mathbf|mathrm|angle|infty|alpha|beta|theta|lfloor|pmod|equiv)\b|"
-            r"\\\[|\\\("
-        ),
-        "reasoning",
-        3.0,
-        "latex",
+    _rule("assert", (">>>",), r"^>>> |assert\s+[\w.]+\s*\(", "code", 2.5, "tests", multiline=True),
+    _rule("select", (), r"select\b[\s\S]{1,200}?\bfrom\b", "code", 2.0, "sql", lower=True),
+    _rule("", ("</", "/>"), r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", "code", 1.2, "markup"),
+    _rule(
+        "constraints", ("example 1", "<=", "10^"),
+        r"example \d+:|constraints:|\d+\s*<=\s*[\w.\[\]]+\s*<=|10\^\d",
+        "code", 2.0, "judge-format", lower=True,
     ),
-    Rule(
-        ("≤", "≥", "≠", "∑", "∫", "√", "π", "∞", "∈", "∀", "∃", "±", "×", "÷", "²", "³"),
-        re.compile(r"[≤≥≠∑∫√π∞∈∀∃±×÷²³]"),
-        "reasoning",
-        2.0,
-        "math-symbols",
+    _rule(
+        "", ("$", "\\"),
+        r"\$[^$\n]{1,120}\$|\\(?:frac|sqrt|cdot|times|leq?|geq?|neq|pi|sum|int|prod|binom|left"
+        r"|right|begin|mathbf|mathrm|angle|infty|alpha|beta|theta|lfloor|pmod|equiv)\b|\\\[|\\\(",
+        "reasoning", 3.0, "latex",
     ),
-    Rule(
-        ("^", "="),
-        re.compile(
-            r"[a-z0-9)]\s*\^\s*\(?-?\d|\d[a-z]\s*[+\-=]|[a-z]\s*[+\-]\s*\d+\s*=|"
-            r"\d\s*[+\-*/×÷]\s*\d+\s*=|[fgh]\([a-z]\)\s*="
-        ),
-        "reasoning",
-        2.0,
-        "equation",
+    _rule("", tuple("≤≥≠∑∫√π∞∈∀∃±×÷²³"), r"[≤≥≠∑∫√π∞∈∀∃±×÷²³]", "reasoning", 2.0, "math-symbols"),
+    _rule(
+        "", ("^", "="),
+        r"\^\s*\(?-?\d|\d[a-z]\s*[+\-=]|[+\-*/×÷]\s*\d+\s*=|\([a-z]\)\s*=",
+        "reasoning", 2.0, "equation",
     ),
-    Rule(
-        ("all ", "no "),
-        re.compile(r"(?:^|\. |, |and |but )(?:all|no|some) \w+ are \w+"),
-        "reasoning",
-        1.5,
-        "syllogism",
-        True,
+    _rule(
+        "all no some", (), r"(?:all|some|no) [a-z]+ are [a-z]",
+        "reasoning", 1.5, "syllogism", lower=True, require=" are ",
     ),
-    Rule(
-        ("--", ":1.", ":0."),
-        re.compile(r"--(?:ar|v|q|s|stylize|niji|seed|no)\s+[\w:.]+|\(\w[\w ]{1,30}:[01]\.\d\)"),
-        "image",
-        3.0,
-        "sd-syntax",
+    _rule(
+        "", ("--", ":1.", ":0."),
+        r"--(?:ar|v|q|s|stylize|niji|seed|no)\s+[\w:.]+|\(\w[\w ]{1,30}:[01]\.\d\)",
+        "image", 3.0, "sd-syntax",
     ),
-    Rule(
-        ("look like", "looks like", "visuali", "mm ", "mm,", "f/", "by greg"),
-        re.compile(
-            r"(?:show|give) me (?:what|how) .{1,80}?(?:looks?|would look|might look) like|"
-            r"visuali[sz]e (?:a|an|the|what)\b|\d{2,3}mm\b|\bf/\d|by greg"
-        ),
-        "image",
-        2.5,
-        "show-look",
-        True,
+    _rule(
+        "", ("look like", "looks like", "visuali", "mm ", "mm,", "f/", "by greg"),
+        r"(?:show|give) me (?:what|how) .{1,80}?(?:looks?|would look|might look) like"
+        r"|visuali[sz]e (?:a|an|the|what)\b|\d{2,3}mm\b|f/\d|by greg",
+        "image", 2.5, "show-look", lower=True,
     ),
-    Rule(
-        (
-            "pretend",
-            "imagine",
-            "if you were",
-            "you are now",
-            "character",
-            "let's",
-            "lets ",
-            "you will",
-            "i want you to",
-            "respond as",
-            "continue",
-            "once upon",
-            "what happens next",
-            "media res",
-        ),
-        re.compile(
-            r"pretend (?:to be|you are|you're|that you)|imagine (?:you are|you're|yourself)|"
-            r"if you were an?\b|you are now\b|stay in character|let'?s (?:play a game|role-?play|"
-            r"pretend)|you will (?:play|act as)|i want you to (?:play|be|pretend)|respond as\b|"
-            r"continue (?:the|this|my) (?:story|text|tale|narrative|scene|chapter|poem)|"
-            r"once upon a time|what happens next|in media res"
-        ),
-        "uncensored",
-        2.5,
-        "role-play",
-        True,
+    _rule(
+        "pretend imagine character let's lets continue once media",
+        ("if you were", "you are now", "you will", "i want you to", "respond as", "what happens"),
+        r"pretend (?:to be|you are|you're|that you)|imagine (?:you are|you're|yourself)"
+        r"|if you were an?\b|you are now\b|stay in character|let'?s (?:play a game|role-?play"
+        r"|pretend)|you will (?:play|act as)|i want you to (?:play|be|pretend)|respond as\b"
+        r"|continue (?:the|this|my) (?:story|text|tale|narrative|scene|chapter|poem)"
+        r"|once upon a time|what happens next|in media res",
+        "uncensored", 2.5, "role-play", lower=True,
     ),
-    Rule(
-        ("[", "as a", "as an", "you are a"),
-        re.compile(
-            r"^\s*\[(?:wp|sp|eu|tt|cw|ff|pi|rf|ot)\]|^(?:as|you are) an? [\w\- ]{2,40},", _M
-        ),
-        "uncensored",
-        2.0,
-        "persona",
-        True,
+    _rule(
+        "", ("[", "as a", "as an", "you are a"),
+        r"^\s*\[(?:wp|sp|eu|tt|cw|ff|pi|rf|ot)\]|^(?:as|you are) an? [\w\- ]{2,40},",
+        "uncensored", 2.0, "persona", lower=True, multiline=True,
     ),
-    Rule(("act as",), re.compile(r"act as (?:a|an|my|the)\b"), "uncensored", 1.0, "act-as", True),
-    Rule(
-        ("image", "picture", "photo", "screenshot", "diagram", "chart", "figure", "scan"),
-        re.compile(
-            r"(?:in|from|of|on|at) (?:this|the attached|the uploaded|the above|these|my|that) "
-            r"(?:image|picture|photo|photograph|screenshot|diagram|chart|figure|scan)s?\b|"
-            r"(?:describe|caption|what(?:'s| is) in) (?:this|the|my) (?:image|picture|photo)\b"
-        ),
-        "vision",
-        2.0,
-        "image-ref",
-        True,
+    _rule("", ("act as",), r"act as (?:a|an|my|the)\b", "uncensored", 1.5, "act-as", lower=True),
+    _rule(
+        "calculate compute evaluate", ("what is", "what's", "% of"),
+        r"(?:what is|what's|calculate|compute|evaluate) [-\d(.$]|\d%? of \d",
+        "reasoning", 2.5, "arithmetic", lower=True,
+    ),
+    _rule(
+        "convert", (), r"convert -?\d[\d,.]* ?[a-z°]+ (?:to|into) ",
+        "reasoning", 2.0, "unit-conversion", lower=True,
     ),
 )
 
 # Code punctuation that prose almost never has. Plain substrings: cheap and clear.
-SYNTAX_MARKS = ("=>", "!=", "==", "&&", "||", "::", ";\n", "{\n", "}\n", ");", "();", "->")
+SYNTAX_MARKS = (
+    "=>", "!=", "==", "&&", "||", "::", ";\n", "{\n", "}\n", ");", "();", "->", "+=", "[i]",
+    "):", "range(", "len(", "self.", "i++", "print(", "for i in", "null;", "</",
+)
+# fmt: on
 IDENTIFIER_BEFORE_PAREN = re.compile(r"(?:[a-z0-9]_[A-Za-z0-9_]*|[a-z][A-Z][A-Za-z0-9]*)$")
 MAX_PARENS = 40
 
@@ -266,4 +172,27 @@ def has_code_identifier(text: str) -> bool:
         if IDENTIFIER_BEFORE_PAREN.search(text, max(0, pos - 40), pos):
             return True
         pos = text.find("(", pos + 1)
+    return False
+
+
+_IMAGE_NOUN = re.compile(r"(?:image|picture|photo|screenshot|diagram|chart|figure|scan)s?\b")
+_IMAGE_REF_BEFORE = re.compile(
+    r"(?:(?:in|from|of|on|at) (?:this|the attached|the uploaded|the above|these|my|that)"
+    r"|(?:describe|caption|what(?:'s| is) in) (?:this|the|my)) (?:\w+ )?$"
+)
+MAX_IMAGE_NOUNS = 20
+
+
+def refers_to_an_image(lower: str) -> bool:
+    """ "in this photo", "describe the image": the user means a picture they attached.
+
+    Finds the noun first (few candidates), then looks just behind it: much cheaper than
+    a regex whose branches start with common words like "in" or "of".
+    """
+    for count, match in enumerate(_IMAGE_NOUN.finditer(lower)):
+        if count >= MAX_IMAGE_NOUNS:
+            break
+        start = match.start()
+        if _IMAGE_REF_BEFORE.search(lower, max(0, start - 40), start):
+            return True
     return False
