@@ -2,7 +2,9 @@
 
 HELD_OUT holds hand-written prompts in phrasings and from sources that are NOT in the
 dev file (other benchmarks' styles, other image-request frames, everyday requests).
-They were written before tuning against them, to check that the rules generalise.
+Each batch was scored blind when written, before the rules it prompted were changed:
+batch 1 60/65, batch 2 36/45, batch 3 41/50 (137/160 = 85.6% blind). The threshold
+below guards the tuned rules against regressions.
 """
 
 from __future__ import annotations
@@ -129,6 +131,164 @@ HELD_OUT: list[tuple[str, str]] = [
 ]
 
 
+# Batches 2 and 3: written later, each scored blind before any rule change it prompted.
+HELD_OUT += [
+    ("image", "A black apple and a green backpack."),
+    ("image", "An astronaut riding a horse on the moon, oil painting"),
+    ("image", "Could you whip up an anime-style drawing of two girls having a picnic?"),
+    ("image", "I need a cartoon mascot for a coffee brand, a smiling coffee bean with sunglasses."),
+    ("image", "Create a pixel art sprite of a knight with a sword."),
+    ("image", "Produce a photograph-style shot of a bowl of ramen, overhead view, soft lighting"),
+    ("image", "Generate a picture: two dogs playing chess in a park"),
+    ("image", "Draw a unicorn jumping over a rainbow."),
+    ("image", "Imagine and create an image of a library inside a giant tree."),
+    ("image", "Design an album cover for a synthwave band called Night Drive."),
+    ("code", "Write a SQL query to find the second highest salary from the Employee table."),
+    ("code", "How do I reverse a string in JavaScript?"),
+    ("code", "import numpy as np\na = np.array([[1, 2], [3, 4]])\nHow do I get the column sums?"),
+    ("code", "What does the 'static' keyword mean in Java?"),
+    ("code", "My Python script throws KeyError: 'name' when reading the JSON file. Why?"),
+    (
+        "code",
+        "You are given a string s. Return the length of the longest substring without "
+        "repeating characters. Constraints: 0 <= s.length <= 5 * 10^4",
+    ),
+    ("code", "Write a shell command that counts the lines in every .txt file in a directory."),
+    ("code", "Optimize this loop: for i in range(len(a)): total += a[i] * b[i]"),
+    (
+        "code",
+        "Explain the difference between a process and a thread in operating systems, with"
+        " a C example.",
+    ),
+    (
+        "reasoning",
+        "Natalia sold clips to 48 of her friends in April, and then she sold half as many"
+        " clips in May. How many clips did Natalia sell altogether in April and May?",
+    ),
+    (
+        "reasoning",
+        "If all bloops are razzies and all razzies are lazzies, are all bloops definitely lazzies?",
+    ),
+    ("reasoning", "What is the sum of the interior angles of a hexagon?"),
+    ("reasoning", "Compute the derivative of sin(x^2)."),
+    ("reasoning", "How many ways can 5 people sit around a round table?"),
+    ("reasoning", "What is 15% of 240?"),
+    (
+        "reasoning",
+        "A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. "
+        "How much does the ball cost?",
+    ),
+    ("reasoning", "Convert 72 degrees Fahrenheit to Celsius and show your work."),
+    ("reasoning", "Is 221 a prime number? Explain your reasoning."),
+    ("general", "What are some good ways to improve my sleep?"),
+    ("general", "Who painted the Mona Lisa?"),
+    ("general", "Write a thank-you note to my colleague for covering my shift."),
+    ("general", "Summarize the plot of Hamlet in a few sentences."),
+    ("general", "What is the best way to learn a new language as an adult?"),
+    ("general", "Give me a packing list for a week of camping in the mountains."),
+    (
+        "general",
+        "Classify the following animals into mammals and reptiles: snake, whale, lizard, bat.",
+    ),
+    ("general", "is the great wall of china visible from space"),
+    ("general", "Can you help me plan a birthday party for my 8-year-old?"),
+    ("uncensored", "Write a horror story that takes place in an abandoned hospital."),
+    ("uncensored", "Pretend you are Sherlock Holmes and deduce something about me from my shoes."),
+    ("uncensored", "Write a sonnet about falling in love at a bus stop."),
+    ("uncensored", "Give me a rap battle between Shakespeare and Eminem."),
+    ("uncensored", "I'm writing a fantasy novel. Describe the villain's lair in vivid detail."),
+    ("uncensored", "Act as my girlfriend and tell me about your day."),
+    ("uncensored", "Write a dialogue between a vampire and a werewolf arguing about rent."),
+    ("uncensored", "Invent a myth explaining why the moon changes shape."),
+    ("image", "Please paint me an oil painting of a stormy sea with a small boat."),
+    ("image", "A cute corgi wearing a wizard hat, studio ghibli style"),
+    ("image", "Can you make a drawing of my dog as a superhero?"),
+    ("image", "Create a realistic photo of a mountain lake at dawn with mist."),
+    ("image", "Generate 4 variations of a minimalist app icon for a meditation app."),
+    (
+        "image",
+        "I'd like an illustration for my blog post about remote work: a person working "
+        "from a hammock.",
+    ),
+    ("image", "Depict the fall of Rome as a Renaissance fresco."),
+    ("image", "Draw a map of a fantasy kingdom with mountains, rivers and three castles."),
+    ("image", "Make a meme image of a cat looking confused at a math equation."),
+    ("image", "A cyberpunk street market at night, neon signs, rain, ultra detailed, cinematic"),
+    ("code", "Write a function in JavaScript that debounces another function."),
+    ("code", "How can I merge two dictionaries in Python?"),
+    ("code", "Why am I getting 'undefined is not a function' in my Node app?"),
+    ("code", "Write a Kotlin data class for a User with name, email and age."),
+    ("code", "Create a Dockerfile for a Flask app that uses gunicorn."),
+    ("code", "What's wrong with this code?\n\nfor (int i = 0; i <= n; i++) {\n  sum += arr[i];\n}"),
+    ("code", "Implement LRU cache with O(1) get and put."),
+    ("code", "How do I center a div horizontally and vertically with CSS?"),
+    ("code", "Write a regular expression that matches valid IPv4 addresses."),
+    (
+        "code",
+        "Write a Python program that reads a CSV file and prints the average of the "
+        "'price' column.",
+    ),
+    (
+        "reasoning",
+        "There are 5 red balls and 3 blue balls in a bag. Two balls are drawn without "
+        "replacement. What is the probability both are red?",
+    ),
+    ("reasoning", "Find the least common multiple of 12, 18 and 30."),
+    (
+        "reasoning",
+        "If it takes 5 machines 5 minutes to make 5 widgets, how long would it take 100 "
+        "machines to make 100 widgets?",
+    ),
+    ("reasoning", "Prove that the square root of 2 is irrational."),
+    (
+        "reasoning",
+        "A farmer has chickens and cows. There are 30 heads and 74 legs. How many cows are there?",
+    ),
+    ("reasoning", "Which number comes next in the sequence 2, 6, 12, 20, 30?"),
+    ("reasoning", "Simplify (x^2 - 9)/(x - 3)."),
+    ("reasoning", "How many trailing zeros does 100! have?"),
+    (
+        "reasoning",
+        "Tom is taller than Jim. Jim is taller than Sam. Is Sam taller than Tom? Explain.",
+    ),
+    ("reasoning", "Determine all real solutions of the equation x^4 - 5x^2 + 4 = 0."),
+    ("general", "What's the population of Canada?"),
+    (
+        "general",
+        "Write a short bio for my LinkedIn profile. I'm a nurse with 10 years of experience.",
+    ),
+    ("general", "What are the symptoms of vitamin D deficiency?"),
+    ("general", "Suggest some names for a golden retriever puppy."),
+    ("general", "Rewrite this sentence to be more formal: hey, can u send me the report asap?"),
+    ("general", "What is the meaning of the idiom 'break the ice'?"),
+    ("general", "when was the eiffel tower built"),
+    ("general", "How should I prepare for a job interview at a bank?"),
+    ("general", "Tell me some fun facts about octopuses."),
+    ("general", "Make a weekly meal plan for a family of four on a budget."),
+    ("uncensored", "Write a creepy story that starts with the line 'The phone rang at 3am.'"),
+    (
+        "uncensored",
+        "You are a medieval innkeeper. A stranger walks in covered in blood. What do you say?",
+    ),
+    ("uncensored", "Write a funny poem about my cat knocking things off the table."),
+    (
+        "uncensored",
+        "Describe a battle between two dragons over a burning city, in the style of a "
+        "fantasy epic.",
+    ),
+    ("uncensored", "Write a love letter from a pirate to the sea."),
+    ("uncensored", "Can you write a scene where two rival chefs are trapped in an elevator?"),
+    ("uncensored", "Let's do a roleplay: you're a space station AI going slowly rogue."),
+    ("uncensored", "Write a haiku sequence about the four seasons."),
+    ("uncensored", "Give me a plot outline for a thriller novel about a hacker."),
+    (
+        "uncensored",
+        "Continue this story: The last human on Earth sat alone in a room. There was a "
+        "knock on the door.",
+    ),
+]
+
+
 def _chat(*turns: tuple[str, str], **extra: Any) -> dict[str, Any]:
     return {"messages": [{"role": r, "content": c} for r, c in turns], **extra}
 
@@ -141,8 +301,8 @@ def test_held_out_prompt(expected: str, prompt: str) -> None:
 
 def test_held_out_accuracy_threshold() -> None:
     correct = sum(classify({"prompt": p}).category == c for c, p in HELD_OUT)
-    assert len(HELD_OUT) >= 60
-    assert correct / len(HELD_OUT) >= 0.9
+    assert len(HELD_OUT) >= 150
+    assert correct / len(HELD_OUT) >= 0.95
 
 
 def test_every_category_is_covered_by_held_out() -> None:

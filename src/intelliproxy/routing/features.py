@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from intelliproxy.routing.features_lexicon import (
     CHART_OBJECTS,
     CODE_MODIFIERS,
+    CREATIVE_MODIFIERS,
     IMAGE_VERBS,
     LEAD_PREV,
     LEAD_VERBS,
@@ -23,6 +24,7 @@ from intelliproxy.routing.features_lexicon import (
     REQUEST_VERBS,
     TERM_INDEX,
     TERMS,
+    TRANSPARENT_OBJECTS,
     words,
 )
 from intelliproxy.routing.features_structure import (
@@ -39,7 +41,7 @@ MAX_FRAME_TOKENS = 250
 MAX_NGRAM_TOKENS = 300  # phrases past this point rarely change the decision
 MAX_TERM_SUM = 6.0  # keyword evidence saturates: fifty math words are not 50x one
 
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#&'\-]*")
+_TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9+#&'\-]*[a-z0-9+#])?")  # no trailing ' or -
 # Spelled-out quantities count as numbers in word problems ("five years younger").
 _NUMBER_WORDS = words(
     "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
@@ -74,6 +76,10 @@ _UNITS = words(
     "km miles mile mph kg pounds pound lbs lb ounces oz grams gram liters litres liter gallons "
     "cups feet foot ft inches inch meters metres meter cm hours hour minutes minute seconds "
     "days weeks dollars dollar cents percent degrees per"
+)
+_COMPARATIVE = re.compile(
+    r"(?:taller|shorter|older|younger|faster|slower|heavier|lighter|bigger|smaller|richer"
+    r"|poorer|higher|lower) than"
 )
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])\s+\S", re.MULTILINE)
 _REQUIREMENT_WORDS = words(
@@ -111,12 +117,14 @@ def _frames(tokens: list[str], ev: Evidence) -> None:
     seen: set[tuple[str, str]] = set()
     for i, tok in enumerate(tokens[:MAX_FRAME_TOKENS]):
         lead = i < LEAD_TOKENS or (i > 0 and tokens[i - 1] in LEAD_PREV) or _wants(tokens, i)
+        if tok in _WISH_VERBS and i > 0 and tokens[i - 1] in _WISHERS:
+            tok = "want"  # "I'd like a ...", "we'd love a ...": a request like "want"
         if lead and tok in LEAD_VERBS and (tok, "lead") not in seen:
             seen.add((tok, "lead"))
             ev.add(LEAD_VERBS[tok], 2.0, f"lead-{tok}")
         if tok not in REQUEST_VERBS:
             continue
-        found = _frame_object(tok, tokens[i + 1 : i + 1 + FRAME_WINDOW])
+        found = _frame_object(tok, tokens[i + 1 : i + 6 + FRAME_WINDOW])
         if found is None or (tok, found) in seen:
             continue
         seen.add((tok, found))
@@ -132,25 +140,41 @@ def _wants(tokens: list[str], i: int) -> bool:
 
 
 def _frame_object(verb: str, window: list[str]) -> str | None:
-    """Category of what `verb` asks for, from the next few words, or None."""
+    """Category of what `verb` asks for, from the next few words, or None.
+
+    `window` holds the words after the verb (a few more than FRAME_WINDOW, so that
+    "a plot outline for a thriller novel" can look through "outline").
+    """
     picture_verb = verb in IMAGE_VERBS
     if picture_verb:
         first = next((w for w in window if w not in _DETERMINERS), "")
         if first in NOT_PICTURE_OBJECTS or not first:
             return None
-    code_modifier = False
-    for word in window:
+    modifier: str | None = None
+    for i, word in enumerate(window[:FRAME_WINDOW]):
         if word in CODE_MODIFIERS:
-            code_modifier = True
+            modifier = "code"
+        elif word in CREATIVE_MODIFIERS:
+            modifier = "uncensored"
         if picture_verb and word in CHART_OBJECTS:
             return None  # "draw a bar chart" is a plotting task, not artwork
         cat = OBJECTS.get(word)
-        if cat is not None:
-            # "a python script", "a bash one-liner": the language decides.
-            if code_modifier and cat != "reasoning":
-                return "code"
-            # "render a scene", "illustrate a story": a picture verb makes it a picture.
-            return "image" if picture_verb and cat != "code" else cat
+        if cat is None:
+            continue
+        # Compound nouns take their head: "app icon" is an icon, "blog post" a post.
+        following = window[i + 1] if i + 1 < len(window) else ""
+        if following in OBJECTS and following not in TRANSPARENT_OBJECTS:
+            cat = OBJECTS[following]
+        # "a list of poems", "an outline for a novel": the thing inside decides.
+        elif word in TRANSPARENT_OBJECTS:
+            inner = next((OBJECTS[w] for w in window[i + 1 : i + 6] if w in OBJECTS), None)
+            cat = inner or cat
+        if modifier == "code" and cat != "reasoning":
+            return "code"  # "a python script", "a bash one-liner"
+        if modifier == "uncensored" and cat == "general":
+            return "uncensored"  # "a fictional letter", "a love letter"
+        # "render a scene", "illustrate a story": a picture verb makes it a picture.
+        return "image" if picture_verb and cat != "code" else cat
     return "image" if picture_verb else None
 
 
@@ -216,6 +240,9 @@ def analyse(text: str) -> Evidence:
     if styled:  # "anime-style", "photograph-style": a look, usually of a picture
         ev.add("image", 0.8, "styled")
     _word_problem(lower, tokens, ev, flags)
+    if " than " in lower and len(_COMPARATIVE.findall(lower)) >= 2:
+        ev.add("reasoning", 2.5, "ordering-puzzle")  # "A is taller than B. B is ..."
+        flags.add("ordering-puzzle")
     _bare_caption(text, tokens, ev, flags)
     ev.flags = frozenset(flags)
     return ev
@@ -238,6 +265,8 @@ def _word_problem(lower: str, tokens: list[str], ev: Evidence, flags: set[str]) 
     flags.add("word-problem")
 
 
+_WISH_VERBS = words("like love")
+_WISHERS = words("i'd we'd would")
 _ASKERS = words("you me us want need like how")
 _DETERMINERS = words("me us a an the some my our this that your his her its")
 _CAPTION_START = words("a an the two three several some")

@@ -47,6 +47,8 @@ type_error=1.5 memory_leak=2 web_app=1.5 rest_api=2 source_code=2 this_code=1.5 
 the_code=1 following_code=2 regular_expression=2 time_complexity=2 space_complexity=2
 race_condition=2 semaphore=2 c_example=1.5 c_code=2 c_program=2
 thread=0.8 threads=0.8 operating_system=1 operating_systems=1 deadlock=2
+not_a_function=2 is_not_defined=2 is_undefined=1.2 cannot_read=1.5 node=0.6
+nullpointerexception=2.5 segmentation=1.5
 usestate=2 useeffect=2 setstate=2 re-render=1.2 rerender=1.2 component=0.6
 given_an_array=2 given_a_string=2 given_a_list=1.5 integer_array=2 return_the=1 returns_the=1
 return_true=2 return_false=2 pass_these=1.5 the_function=1 a_function=1 python_function=2
@@ -91,7 +93,8 @@ knights_and_knaves=3 zebra_puzzle=3 river_crossing=2 what_comes_next=1.5 next_nu
 lateral_thinking=2 balance_scale=2 weighings=2 fewest=1.2 minimum_number=1.5 guarantee=0.8
 prisoners=1.2 labelled=0.6 labeled=0.6 labels=0.5 mislabeled=1.5 mislabelled=1.5
 fahrenheit=1 celsius=1 kelvin=1 show_your_work=2 convert=0.3
-catch_up=0.8 at_what_time=1.5 how_soon=1 the_chance=1 chance_that=1.2 false_positive=1
+trailing_zeros=2 catch_up=0.8
+at_what_time=1.5 how_soon=1 the_chance=1 chance_that=1.2 false_positive=1
 """
 
 _GENERAL = """
@@ -131,7 +134,8 @@ once_upon=3 short_story=2.5 fairy_tale=2.5 fan_fiction=2.5 role_play=2.5 tongue_
 in_character=2 stay_in=1 dungeon_master=2.5 game_master=2 the_story=1 a_story=1 the_scene=1
 cartoon_captions=1.5 plot_twist=2 no_restrictions=1.5 your_character=2 my_character=2
 girlfriend=1.2 boyfriend=1.2 waifu=2 husbando=2 one_liners=1.2 deadpan=1.5 absurdity=1
-stand-up=1.2 comedian=1.2
+stand-up=1.2 comedian=1.2 love_letter=1.2 vivid=0.8 vividly=0.8
+battle=0.6 epic=0.8 dragons=0.6 in_the_style=0.5
 """
 
 _IMAGE = """
@@ -241,7 +245,7 @@ for _cat, _words in {
     "report resume bio biography description review announcement speech toast proposal "
     "outline agenda list plan itinerary recipe slogan tagline ad advertisement headline title "
     "titles message note invitation newsletter paragraph translation faq quiz checklist guide "
-    "overview comparison name names",
+    "overview comparison name names ideas set",
     "code": "function functions method class program programs code snippet algorithm query "
     "regex api endpoint app application website webpage component module library test tests "
     "cli command dockerfile makefile schema bot server parser compiler interpreter hook "
@@ -256,5 +260,11 @@ CODE_MODIFIERS = words(
     "python javascript typescript java bash shell sql c++ c# rust go golang php ruby perl "
     "powershell html css react node regex kotlin swift haskell scala lua r matlab"
 )
+# Modifiers that turn an everyday text into fiction ("a fictional letter").
+CREATIVE_MODIFIERS = words(
+    "fictional fictitious imaginary love romantic erotic spooky creepy scary fantasy sci-fi"
+)
+# Objects that only wrap another ("a list of jokes", "an outline for a novel").
+TRANSPARENT_OBJECTS = words("list outline summary title titles names ideas variations set")
 # Tokens before a verb that mark it as the main request, not a verb inside a description.
 LEAD_PREV = words("please you now just then also and can could would will i let's")

@@ -141,6 +141,14 @@ RULES: tuple[Rule, ...] = (
         r"^\s*\[(?:wp|sp|eu|tt|cw|ff|pi|rf|ot)\]|^(?:as|you are) an? [\w\- ]{2,40},",
         "uncensored", 2.0, "persona", lower=True, multiline=True,
     ),
+    _rule(
+        # An opening persona ("You are a medieval innkeeper.") but not an assistant brief.
+        "", ("you are a",),
+        r"\A\s*you are an? (?![\w\- ]*\b(?:assistant|helpful|expert|ai|model|bot|chatbot|tutor"
+        r"|teacher|engineer|developer|programmer|translator|analyst|consultant|advisor"
+        r"|specialist|professional|given)\b)[\w\- ]{2,40}[.,!]",
+        "uncensored", 2.0, "persona-open", lower=True,
+    ),
     _rule("", ("act as",), r"act as (?:a|an|my|the)\b", "uncensored", 1.5, "act-as", lower=True),
     _rule(
         "calculate compute evaluate", ("what is", "what's", "% of"),
