@@ -199,7 +199,7 @@ TERMS = frozenset(TERM_INDEX)
 # The object decides the category; these verbs alone decide nothing.
 REQUEST_VERBS = words(
     "write compose create generate make produce craft draft give design build develop tell "
-    "invent pen need want render draw paint sketch illustrate depict implement code program "
+    "invent pen need want render draw paint sketch illustrate depict implement "
     "show imagine continue finish complete fix debug optimize optimise rewrite get whip conjure "
     "dream"
 )
