@@ -37,8 +37,8 @@ from intelliproxy.routing.features_structure import (
 CATS = ("code", "reasoning", "general", "vision", "image", "uncensored")
 FRAME_WINDOW = 6  # words between a request verb and its object ("write me a short sad poem")
 LEAD_TOKENS = 8  # a verb this early is the main request
-MAX_FRAME_TOKENS = 250
-MAX_NGRAM_TOKENS = 300  # phrases past this point rarely change the decision
+MAX_FRAME_TOKENS = 160
+MAX_NGRAM_TOKENS = 200  # phrases past this point rarely change the decision
 MAX_TERM_SUM = 6.0  # keyword evidence saturates: fifty math words are not 50x one
 
 _TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9+#&'\-]*[a-z0-9+#])?")  # no trailing ' or -
