@@ -32,6 +32,7 @@ Size rule (parameters in billions -> complexity / speed), then category adjustme
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -114,8 +115,11 @@ _CATEGORY_ADJUST: Mapping[str, tuple[int, int]] = {"reasoning": (2, -2), "code":
 _TPS_TABLE = ((120, 10), (90, 9), (70, 8), (50, 7), (35, 6), (25, 5), (15, 4), (8, 3), (3, 2))
 
 
+@functools.lru_cache(maxsize=4096)
 def model_key(name: str) -> str:
-    """Identity of a model name: case-insensitive, `name` and `name:latest` are the same."""
+    """Identity of a model name: case-insensitive, `name` and `name:latest` are the same.
+
+    Cached: the planner asks for the same few dozen names on every request."""
     key = name.strip().lower()
     return key if ":" in key.rsplit("/", 1)[-1] else f"{key}:latest"
 

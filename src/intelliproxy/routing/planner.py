@@ -308,5 +308,7 @@ def explain(plan_: Plan, limit: int = 200) -> str:
         text = f"{first.model}: {first.reason}"
     else:
         text = plan_.notes[0] if plan_.notes else "no attempt"
-    cleaned = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
-    return cleaned[:limit]
+    text = text[:limit]
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in text)

@@ -62,10 +62,9 @@ class _Connection(asyncio.Protocol):
             self._drain_waiter.set_result(None)
         response = self._response
         if response is not None and not response.complete:
-            # An EOF-delimited body ends with the connection; anything else was cut.
-            with contextlib.suppress(httptools.HttpParserError):
-                self.parser.feed_eof()
-            if not response.complete:
+            if response.until_eof and response.status:
+                response._finish()  # a body without length or chunking ends with the socket
+            else:
                 self._fail(UpstreamError("backend closed the connection mid-response"))
         self.pool.discard(self)
 
@@ -92,6 +91,9 @@ class _Connection(asyncio.Protocol):
             return
         response.status = self.parser.get_status_code()
         response.keep_alive = self.parser.should_keep_alive()
+        response.until_eof = not response.keep_alive and not any(
+            k.lower() in (b"content-length", b"transfer-encoding") for k, _ in response.headers
+        )
         if not response.headers_ready.done():
             response.headers_ready.set_result(None)
 
@@ -107,8 +109,8 @@ class _Connection(asyncio.Protocol):
 
     # -- exchange
     def start(self, response: Response, head: bytes, body: bytes | None) -> None:
+        # One parser per connection: llhttp resets itself between keep-alive messages.
         self._response = response
-        self.parser = httptools.HttpResponseParser(self)
         assert self.transport is not None
         # One write for small requests; big bodies go out without an extra copy.
         if body and len(body) < 65536:
@@ -171,6 +173,7 @@ class Response:
         self.status = 0
         self.headers: Headers = []
         self.keep_alive = False
+        self.until_eof = False
         self.complete = False
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
