@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import httpx
 import pytest
+from tests.simulator.simhelpers import fast_config
 
-from intelliproxy.simulator import DEFAULT_FLEET, SimConfig, SimModel
 from intelliproxy.simulator.server import RunningSimulator, ThreadedSimulator, run_in_thread, start
-
-FAST_LOAD_S = 0.01
-
-
-def fast_fleet(load_time_s: float = FAST_LOAD_S, tokens_per_s: float = 5000) -> list[SimModel]:
-    models = copy.deepcopy(DEFAULT_FLEET)
-    for model in models:
-        model.load_time_s = load_time_s
-        model.tokens_per_s = tokens_per_s
-    return models
-
-
-def fast_config(**overrides: Any) -> SimConfig:
-    config = SimConfig(models=fast_fleet())
-    for key, value in overrides.items():
-        setattr(config, key, value)
-    return config
 
 
 @pytest.fixture

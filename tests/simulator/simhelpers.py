@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import time
 from typing import Any
+
+from intelliproxy.simulator import DEFAULT_FLEET, SimConfig, SimModel
+
+FAST_LOAD_S = 0.01
+
+
+def fast_fleet(load_time_s: float = FAST_LOAD_S, tokens_per_s: float = 5000) -> list[SimModel]:
+    models = copy.deepcopy(DEFAULT_FLEET)
+    for model in models:
+        model.load_time_s = load_time_s
+        model.tokens_per_s = tokens_per_s
+    return models
+
+
+def fast_config(**overrides: Any) -> SimConfig:
+    config = SimConfig(models=fast_fleet())
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
 
 
 async def wait_for(predicate: Any, timeout: float = 3.0, interval: float = 0.02) -> Any:

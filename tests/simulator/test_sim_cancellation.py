@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 
 import httpx
-from tests.simulator.conftest import fast_config
-from tests.simulator.simhelpers import wait_for
+from tests.simulator.simhelpers import fast_config, wait_for
 
 from intelliproxy.simulator.server import start
 

@@ -7,8 +7,7 @@ import json
 
 import httpx
 import pytest
-from tests.simulator.conftest import fast_config
-from tests.simulator.simhelpers import ndjson
+from tests.simulator.simhelpers import fast_config, ndjson
 
 from intelliproxy.simulator.server import start
 

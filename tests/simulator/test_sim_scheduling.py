@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 import httpx
-from tests.simulator.conftest import fast_config
+from tests.simulator.simhelpers import fast_config
 
 from intelliproxy.simulator import SimConfig, SimModel
 from intelliproxy.simulator.server import start
