@@ -151,3 +151,27 @@ async def test_faults_from_spec_and_bad_fault(tmp_path) -> None:
         assert r.status_code == 400 and "unknown fault kind" in r.json()["error"]
         r = await client.post("/_sim/faults", json=[{"kind": "busy"}, {"kind": "oom"}])
         assert [f["kind"] for f in r.json()["faults"]] == ["busy", "oom"]
+
+
+async def test_load_request_hit_by_load_failure(client: httpx.AsyncClient) -> None:
+    await add_fault(client, kind="load_failure", model="llava", times=1)
+    r = await client.post("/api/generate", json={"model": "llava"})
+    assert r.status_code == 500 and r.json()["error"].startswith("llama-server process has")
+    assert (await client.get("/api/ps")).json() == {"models": []}
+    r = await client.post("/api/generate", json={"model": "llava"})
+    assert r.json()["done_reason"] == "load"
+
+
+async def test_state_shows_in_flight_and_reset_clears(client: httpx.AsyncClient) -> None:
+    await add_fault(client, kind="stall_midstream", after_chunks=1, delay_s=5)
+    async with client.stream("POST", "/api/chat", json=CHAT) as r:
+        async for _ in r.aiter_lines():
+            break
+        state = (await client.get("/_sim/state")).json()
+        assert state["in_flight"] == {"mistral:latest": 1} and state["active_requests"] == 1
+        assert state["faults"][0]["kind"] == "stall_midstream"
+    r = await client.post("/_sim/reset")
+    assert r.status_code == 200
+    state = (await client.get("/_sim/state")).json()
+    assert state["faults"] == [] and state["loaded"] == []
+    assert (await client.get("/_sim/requests")).json() == {"requests": []}

@@ -10,11 +10,11 @@ from . import names, parsing, textgen
 from .encoders import ChatEncoder, GenerateEncoder
 from .engine import Plan
 from .errors import SimError
-from .faults import PRESTREAM, Fault, not_found_message
+from .faults import Fault
 from .gotime import rfc3339_utc
 from .models import SimModel
 from .reqlog import LogEntry
-from .serving import logged, nap, serve
+from .serving import logged, prestream_fault, serve
 from .state import SimState, get_state
 from .wire import error_response, json_response
 
@@ -45,14 +45,7 @@ async def load_or_unload(
         return json_response({**head, "done": True, "done_reason": "unload"})
     if fault is not None:
         entry.fault = fault.kind
-        if fault.kind == "hang":
-            await nap(request, None)
-        if fault.kind in PRESTREAM:
-            await nap(request, fault.delay_s or 0)
-            status, message = fault.error()
-            if fault.kind == "not_found" and not fault.message:
-                message = not_found_message(entry.route, head["model"])
-            raise SimError(status, message)
+        await prestream_fault(request, fault, entry.route, head["model"], slow=False)
     lease = await sim.scheduler.acquire(model, keep_alive, num_ctx)
     lease.release()
     entry.done_reason = "load"

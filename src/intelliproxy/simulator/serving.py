@@ -53,15 +53,11 @@ async def serve(
     if fault is not None:
         entry.fault = fault.kind
     try:
-        if fault is not None and fault.kind in PRESTREAM:
-            await nap(request, fault.delay_s or 0)
-            status, message = fault.error()
-            if fault.kind == "not_found" and not fault.message:
-                message = not_found_message(plan.route, plan.model_ref)
-            entry.finish(status, error=message)
-            return encoder.error(status, message)
-        if fault is not None and fault.kind == "hang":
-            await nap(request, None)
+        try:
+            await prestream_fault(request, fault, plan.route, plan.model_ref, slow=False)
+        except SimError as exc:
+            entry.finish(exc.status, error=exc.message)
+            return encoder.error(exc.status, exc.message)
         gen = engine.run(scheduler, plan)
         try:
             first = await anext(gen)
@@ -166,15 +162,15 @@ async def _buffered(
 
 
 async def prestream_fault(
-    request: web.Request, fault: Fault | None, route: str, model_ref: str
+    request: web.Request, fault: Fault | None, route: str, model_ref: str, *, slow: bool = True
 ) -> None:
     """Pre-stream kinds raise their SimError, `hang` waits for the client to leave,
-    `slow_first_token` sleeps; other kinds are left to the reply writer."""
+    `slow_first_token` sleeps (when `slow`); other kinds are left to the reply writer."""
     if fault is None:
         return
     if fault.kind == "hang":
         await nap(request, None)
-    elif fault.kind == "slow_first_token":
+    elif fault.kind == "slow_first_token" and slow:
         await nap(request, fault.delay_s or 0)
     elif fault.kind in PRESTREAM:
         await nap(request, fault.delay_s or 0)
