@@ -32,7 +32,9 @@ class Script:
     """A scripted answer: status line, headers, then chunks (bytes or a threading.Event to wait on)."""
 
     status: int = 200
-    headers: list[tuple[str, str]] = field(default_factory=lambda: [("Content-Type", "application/json; charset=utf-8")])
+    headers: list[tuple[str, str]] = field(
+        default_factory=lambda: [("Content-Type", "application/json; charset=utf-8")]
+    )
     chunks: list[bytes | threading.Event] = field(default_factory=lambda: [b"{}"])
     chunked: bool = False
 
@@ -77,7 +79,11 @@ class RecordingUpstream:
         self._loop.call_soon_threadsafe(self._loop.stop)
 
     def inference_requests(self) -> list[Recorded]:
-        return [r for r in self.requests if not r.target.startswith((b"/api/tags", b"/api/ps", b"/api/show", b"/api/version"))]
+        return [
+            r
+            for r in self.requests
+            if not r.target.startswith((b"/api/tags", b"/api/ps", b"/api/show", b"/api/version"))
+        ]
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -116,10 +122,19 @@ class RecordingUpstream:
             if not data:
                 return None
             parser.feed_data(data)
-        return Recorded(parser.get_method().decode(), state["url"], state["headers"], b"".join(state["body"]))
+        return Recorded(
+            parser.get_method().decode(), state["url"], state["headers"], b"".join(state["body"])
+        )
 
     async def _answer(self, writer: asyncio.StreamWriter, script: Script, head_only: bool) -> None:
-        reason = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}
+        reason = {
+            200: "OK",
+            201: "Created",
+            400: "Bad Request",
+            404: "Not Found",
+            500: "Internal Server Error",
+            503: "Service Unavailable",
+        }
         lines = [f"HTTP/1.1 {script.status} {reason.get(script.status, 'Status')}\r\n".encode()]
         for name, value in script.headers:
             lines.append(f"{name}: {value}\r\n".encode())

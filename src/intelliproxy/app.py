@@ -6,13 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
-
-import uvicorn
+from collections.abc import Awaitable, Callable
 
 from .api import inference, management, ollama, openai
 from .api.http import Receive, Request, Scope, Send, send_json
 from .runtime import Runtime
+from .server import Server
 from .settings import Settings
 
 log = logging.getLogger("intelliproxy")
@@ -104,31 +103,6 @@ def build_api_app(runtime: Runtime) -> Callable[[Scope, Receive, Send], Awaitabl
     return app
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to `serve` (we run two of them)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _config(app: object, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="off",
-        access_log=False,
-        server_header=False,
-        date_header=False,  # the backend's Date header is relayed instead
-        log_level="warning",
-        timeout_keep_alive=75,
-        proxy_headers=False,  # no X-Forwarded-* rewriting: one middleware less per request
-    )
-
-
 async def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
     """Run the API and dashboard servers until SIGINT or SIGTERM."""
     from .dashboard.app import build_web_app
@@ -136,28 +110,21 @@ async def serve(settings: Settings, on_ready: Callable[[], None] | None = None) 
     runtime = Runtime(settings)
     await runtime.start()
     servers = [
-        _Server(_config(build_api_app(runtime), settings.proxy_host, settings.proxy_port)),
-        _Server(_config(build_web_app(runtime), settings.web_host, settings.web_port)),
+        Server(build_api_app(runtime), settings.proxy_host, settings.proxy_port),
+        Server(build_web_app(runtime), settings.web_host, settings.web_port),
     ]
     loop = asyncio.get_running_loop()
-
-    def stop() -> None:
-        for server in servers:
-            server.should_exit = True
-
+    stopped = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
+        loop.add_signal_handler(sig, stopped.set)
     try:
-        while not all(server.started for server in servers):
-            if any(task.done() for task in tasks):
-                break
-            await asyncio.sleep(0.02)
-        if on_ready is not None and all(server.started for server in servers):
+        for server in servers:
+            await server.start()
+        if on_ready is not None:
             on_ready()
-        await asyncio.gather(*tasks)
+        await stopped.wait()
     finally:
-        stop()
-        await runtime.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        await asyncio.gather(*(server.stop() for server in servers))
+        await runtime.stop()

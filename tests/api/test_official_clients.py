@@ -18,7 +18,14 @@ MESSAGES = [{"role": "user", "content": "Say hello in three words"}]
 
 
 def _comparable(data: dict) -> dict:
-    volatile = {"created_at", "total_duration", "load_duration", "prompt_eval_duration", "eval_duration", "context"}
+    volatile = {
+        "created_at",
+        "total_duration",
+        "load_duration",
+        "prompt_eval_duration",
+        "eval_duration",
+        "context",
+    }
     return {k: v for k, v in data.items() if k not in volatile}
 
 
@@ -94,7 +101,10 @@ def test_embed_and_embeddings(clients):
     b = proxied.embed(model="nomic-embed-text:latest", input=["alpha", "beta"])
     assert b.embeddings == a.embeddings and len(b.embeddings) == 2
     legacy = proxied.embeddings(model="nomic-embed-text:latest", prompt="alpha")
-    assert legacy.embedding == direct.embeddings(model="nomic-embed-text:latest", prompt="alpha").embedding
+    assert (
+        legacy.embedding
+        == direct.embeddings(model="nomic-embed-text:latest", prompt="alpha").embedding
+    )
 
 
 def test_pull_with_progress_then_delete(proxy, fleet):
@@ -122,7 +132,9 @@ def test_virtual_model_with_the_python_client(proxy, fleet):
     chunks = list(client.chat(model="IntelliProxyLLM", messages=MESSAGES, stream=True))
     assert all(c.model == "IntelliProxyLLM" for c in chunks)  # echo of the client's string
     assert chunks[-1].done
-    reply = client.generate(model="intelliproxyllm:latest", prompt="Write a Python function that sorts a list")
+    reply = client.generate(
+        model="intelliproxyllm:latest", prompt="Write a Python function that sorts a list"
+    )
     assert reply.model == "intelliproxyllm:latest"
     assert reply.response
 

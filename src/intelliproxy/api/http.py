@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from ..server import CANCELS_ON_DISCONNECT
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
@@ -109,7 +111,7 @@ async def send_json(
 
 
 @contextlib.asynccontextmanager
-async def cancel_on_disconnect(receive: Receive) -> AsyncIterator[None]:
+async def cancel_on_disconnect(scope: Scope, receive: Receive) -> AsyncIterator[None]:
     """Cancel the request's work as soon as the client goes away.
 
     ASGI servers only tell us through `receive()`, which nobody calls once the body is read;
@@ -119,6 +121,10 @@ async def cancel_on_disconnect(receive: Receive) -> AsyncIterator[None]:
     task = asyncio.current_task()
     assert task is not None
     gone = False
+    if CANCELS_ON_DISCONNECT in scope.get("extensions", {}):
+        # Our own server cancels the task itself when the client goes away.
+        yield
+        return
 
     async def watch() -> None:
         nonlocal gone

@@ -65,5 +65,5 @@ async def handle(
         openai=openai,
         header_timeout=runtime.settings.request_timeout,
     )
-    async with cancel_on_disconnect(request.receive):
+    async with cancel_on_disconnect(request.scope, request.receive):
         return await execute(send, forward, decision.targets, extra)

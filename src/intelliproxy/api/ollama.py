@@ -149,7 +149,7 @@ async def _forward_one(
         body=raw,
         header_timeout=runtime.settings.request_timeout,
     )
-    async with cancel_on_disconnect(request.receive):
+    async with cancel_on_disconnect(request.scope, request.receive):
         await execute(send, forward, [Target(backend, None)], [])
 
 
