@@ -51,6 +51,8 @@ class Metrics:
         self._model = _Capped(max_series)
         self._backend = _Capped(max_series)
         self._label = _Capped(max_series)  # categories, statuses, error kinds
+        # labels() validates its arguments on every call; cached children cost a dict lookup.
+        self._children: dict[tuple[object, ...], Any] = {}
 
         self.requests = Counter(
             "intelliproxy_requests", "Requests answered.", _REQUEST_LABELS, registry=r
@@ -106,23 +108,30 @@ class Metrics:
             registry=r,
         )
 
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:  # bounded: every label value is capped
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def record(self, rec: RequestRecord) -> None:
         model = self._model(rec.model)
         backend = self._backend(rec.backend)
         category = self._label(rec.category)
         status = self._label(str(rec.status))
-        self.requests.labels(model, backend, category, status).inc()
-        self.duration.labels(model, backend, category, status).observe(rec.duration)
+        self._child(self.requests, model, backend, category, status).inc()
+        self._child(self.duration, model, backend, category, status).observe(rec.duration)
         if rec.ttft is not None:
-            self.ttft.labels(model, backend).observe(rec.ttft)
+            self._child(self.ttft, model, backend).observe(rec.ttft)
         if rec.eval_count:
-            self.tokens.labels(model).inc(rec.eval_count)
+            self._child(self.tokens, model).inc(rec.eval_count)
         if rec.fallback:
-            self.fallbacks.labels(model).inc()
+            self._child(self.fallbacks, model).inc()
         if rec.category:
-            self.decisions.labels(category).inc()
+            self._child(self.decisions, category).inc()
         if rec.error_kind:
-            self.errors.labels(self._label(rec.error_kind)).inc()
+            self._child(self.errors, self._label(rec.error_kind)).inc()
 
     def render(self, runtime: Any) -> bytes:
         """The text exposition, with backend gauges read from `runtime.backends` now."""
