@@ -34,8 +34,12 @@ def _settings_or_exit(env: dict[str, str] | None = None) -> Settings:
 def _run(coro: object) -> None:
     import uvloop
 
-    with contextlib.suppress(KeyboardInterrupt):
-        uvloop.run(coro)  # type: ignore[arg-type]
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            uvloop.run(coro)  # type: ignore[arg-type]
+    except OSError as exc:  # e.g. the port is taken: one line, not a traceback
+        print(f"intelliproxy: cannot start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 # ---------------------------------------------------------------- commands
