@@ -131,6 +131,8 @@ def test_unknown_top_level_keys_are_kept(tmp_path: Path) -> None:
             r"backends\[0\]: unknown setting",
         ),
         ('{"backends": []}', r"backends: must be a non-empty list"),
+        ('{"ollama_host": "h:x:y"}', r"ollama_host: 'h:x:y' is not a host name \(no port here\)"),
+        ('{"backends": ["http://[zz]:1"]}', r"backends\[0\]\.url: .*"),
     ],
 )
 def test_broken_router_config_names_file_and_problem(

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import ipaddress
 import json
 import math
 import os
@@ -159,6 +160,12 @@ def check_host(field: str, value: object) -> str:
     host = value.strip()
     if "/" in host or any(c.isspace() for c in host):
         raise ValueError(f"{field}: {host!r} is not a host name (no scheme, path or spaces)")
+    if ":" in host:  # only an IPv6 address may contain colons
+        try:
+            ipaddress.IPv6Address(host.strip("[]"))
+        except ValueError:
+            raise ValueError(f"{field}: {host!r} is not a host name (no port here)") from None
+        host = host.strip("[]")
     return host
 
 
@@ -200,8 +207,10 @@ def check_backends(field: str, value: object) -> list[dict[str, Any]]:
             raise ValueError(f"{where}.url: must be an http:// URL")
         try:
             url = _url(f"{where}.url", raw)
-        except SettingsError as exc:
-            raise ValueError(str(exc)) from None
+        except ValueError as exc:  # SettingsError, or urlsplit on a bad [IPv6] literal
+            # SettingsError already names the field; urlsplit's own errors do not.
+            named = isinstance(exc, SettingsError)
+            raise ValueError(str(exc) if named else f"{where}.url: {exc}") from None
         if any(b["url"] == url for b in out):
             raise ValueError(f"{where}.url: {url} is listed twice")
         limit = entry.get("max_concurrent")
@@ -373,7 +382,10 @@ class ConfigStore:
             write_json_atomic(router_path, router)
         else:
             router = {**defaults, **from_file}
-            reconcile_primary(router, ollama_wins=_ollama_wins(from_file))
+            try:
+                reconcile_primary(router, ollama_wins=_ollama_wins(from_file))
+            except ValueError as exc:
+                raise ConfigError(f"{router_path}: {exc}") from None
 
         models = _load_file(models_path, check_models, reset)
         if models is None:
@@ -446,8 +458,8 @@ class ConfigStore:
         new = check_router({**self.router, **changes})
         try:
             reconcile_primary(new, ollama_wins=_ollama_wins(changes))
-        except SettingsError as exc:
-            raise ValueError(str(exc)) from None
+        except ValueError as exc:
+            raise ValueError(f"ollama_host: {exc}") from None
         await self._write(self.router_path, new)
         self.router = new
         return new
