@@ -74,13 +74,12 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def wrk(url: str, body: dict, conns: int, seconds: int) -> dict:
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    script.write(
-        'wrk.method = "POST"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f"wrk.body = [[{json.dumps(body)}]]\n"
-    )
-    script.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = [[{json.dumps(body)}]]\n"
+        )
     threads = 1 if conns == 1 else 2
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", script.name, url],
@@ -178,10 +177,12 @@ def main() -> None:
                     cpu[(label, conns)] = used * 1000 / max(result["requests"], 1)
 
         print(
-            f"# overhead: {args.backends} backend(s), {args.seconds}s per point, {os.cpu_count()} cores"
+            f"# overhead: {args.backends} backend(s), {args.seconds}s per point, "
+            f"{os.cpu_count()} cores"
         )
         print(
-            f"{'path':24s} {'conc':>4s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU ms/req':>10s} {'errors':>6s}"
+            f"{'path':24s} {'conc':>4s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} "
+            f"{'CPU ms/req':>10s} {'errors':>6s}"
         )
         for (label, conns), r in rows.items():
             cpu_text = f"{cpu[(label, conns)]:.3f}" if (label, conns) in cpu else "-"

@@ -22,8 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_defaults_match_the_seed():
     s = load_settings({})
-    assert (s.proxy_host, s.proxy_port, s.web_host, s.web_port) == ("0.0.0.0", 9998, "0.0.0.0", 9999)
-    assert s.ollama_base_url == "http://ollama:11434" and s.ollama_backends == ("http://ollama:11434",)
+    assert (s.proxy_host, s.proxy_port, s.web_host, s.web_port) == (
+        "0.0.0.0",
+        9998,
+        "0.0.0.0",
+        9999,
+    )
+    assert s.ollama_base_url == "http://ollama:11434" and s.ollama_backends == (
+        "http://ollama:11434",
+    )
     assert (s.airllm_enabled, s.airllm_host, s.airllm_port) == (False, "airllm", 9996)
     assert s.classifier_model == s.default_model == "qwen2.5:7b"
     assert s.request_timeout == 900 and s.enable_auto_discovery is True
@@ -59,7 +66,11 @@ def test_bad_values_name_the_variable(env, named):
 def test_bad_value_stops_start_up_with_one_line():
     env = {**os.environ, "PROXY_PORT": "abc"}
     result = subprocess.run(
-        [sys.executable, "-m", "intelliproxy.cli", "serve"], env=env, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "intelliproxy.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -69,9 +80,17 @@ def test_bad_value_stops_start_up_with_one_line():
 def test_fallback_loop_rejected_at_start():
     env = {**os.environ, "MODEL_FALLBACKS": '{"a:1b": "b:1b", "b:1b": "a:1b"}'}
     result = subprocess.run(
-        [sys.executable, "-m", "intelliproxy.cli", "serve"], env=env, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "intelliproxy.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
-    assert result.returncode == 2 and "loop" in result.stderr and "a:1b -> b:1b -> a:1b" in result.stderr
+    assert (
+        result.returncode == 2
+        and "loop" in result.stderr
+        and "a:1b -> b:1b -> a:1b" in result.stderr
+    )
 
 
 def test_demo_starts_serves_and_stops_cleanly(tmp_path):
@@ -97,7 +116,13 @@ def test_demo_starts_serves_and_stops_cleanly(tmp_path):
         assert {"IntelliProxyLLM", "qwen2.5-coder:7b", "llava:latest"} <= {m["model"] for m in tags}
         r = httpx.post(
             f"http://127.0.0.1:{port}/api/chat",
-            json={"model": "IntelliProxyLLM", "stream": False, "messages": [{"role": "user", "content": "Write a Python function that reverses a string"}]},
+            json={
+                "model": "IntelliProxyLLM",
+                "stream": False,
+                "messages": [
+                    {"role": "user", "content": "Write a Python function that reverses a string"}
+                ],
+            },
         )
         assert r.status_code == 200 and r.headers["x-intelliproxy-category"] == "code"
         assert httpx.get(f"http://127.0.0.1:{web}/").status_code == 200
@@ -110,7 +135,13 @@ def test_demo_starts_serves_and_stops_cleanly(tmp_path):
 
 def test_classify_command_prints_the_decision():
     result = subprocess.run(
-        [sys.executable, "-m", "intelliproxy.cli", "classify", "Prove that the square root of 2 is irrational"],
+        [
+            sys.executable,
+            "-m",
+            "intelliproxy.cli",
+            "classify",
+            "Prove that the square root of 2 is irrational",
+        ],
         env={**os.environ, "OLLAMA_BASE_URL": "http://127.0.0.1:9"},
         capture_output=True,
         text=True,
@@ -127,6 +158,9 @@ def test_compose_file_matches_the_seed():
     assert set(router["ports"]) == {"9998:9998", "9999:9999"}
     assert "router-data:/app/data" in router["volumes"] and "router-data" in compose["volumes"]
     assert router["command"] == ["intelliproxy", "serve"]
-    assert "ollama" in compose["services"] and router["environment"]["OLLAMA_BASE_URL"] == "http://ollama:11434"
+    assert (
+        "ollama" in compose["services"]
+        and router["environment"]["OLLAMA_BASE_URL"] == "http://ollama:11434"
+    )
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "EXPOSE 9998 9999" in dockerfile and 'CMD ["intelliproxy", "serve"]' in dockerfile

@@ -8,11 +8,13 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from .api import inference, management, ollama, openai
+from .api import admin, inference, management, ollama, openai
 from .api.http import Receive, Request, Scope, Send, send_json
 from .runtime import Runtime
 from .server import Server
 from .settings import Settings
+from .state.ops import OpsState
+from .upstream.forward import send_error
 
 log = logging.getLogger("intelliproxy")
 
@@ -21,6 +23,10 @@ Handler = Callable[[Runtime, Request, Send], Awaitable[object]]
 
 def _inference(kind: str, openai_shape: bool) -> Handler:
     async def handler(runtime: Runtime, request: Request, send: Send) -> None:
+        if not admin.api_key_ok(runtime.settings, request):
+            message = "unauthorized: a valid API key is required (Authorization: Bearer <key>)"
+            await send_error(send, 401, message, openai_shape)
+            return
         await inference.handle(runtime, request, send, kind=kind, openai=openai_shape)
 
     return handler
@@ -57,6 +63,8 @@ OWN_ROUTES: dict[str, dict[str, Handler]] = {
     "/classify": {"POST": management.classify},
     "/task": {"POST": management.task},
     "/models": {"GET": management.models},
+    "/models/refresh": {"POST": admin.protected(management.refresh_models)},
+    **admin.ADMIN_ROUTES,
 }
 OWN_PREFIXES: tuple[tuple[str, dict[str, Handler]], ...] = (
     ("/models/", {"GET": management.models_by_category}),
@@ -103,11 +111,22 @@ def build_api_app(runtime: Runtime) -> Callable[[Scope, Receive, Send], Awaitabl
     return app
 
 
-async def serve(settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
-    """Run the API and dashboard servers until SIGINT or SIGTERM."""
+async def serve(
+    settings: Settings, on_ready: Callable[[], None] | None = None, *, reset_config: bool = False
+) -> None:
+    """Run the API and dashboard servers until SIGINT or SIGTERM.
+
+    The configuration files in DATA_DIR are read first: a broken file raises ConfigError
+    (the CLI prints it and exits) unless `reset_config` moves it aside."""
     from .dashboard.app import build_web_app
 
-    runtime = Runtime(settings)
+    ops = OpsState.create(settings, reset_config=reset_config)
+    settings = ops.effective_settings(settings)
+    warning = admin.startup_warning(settings)
+    if warning:
+        log.warning(warning)
+    runtime = Runtime(settings, ops)
+    await ops.start()
     await runtime.start()
     servers = [
         Server(build_api_app(runtime), settings.proxy_host, settings.proxy_port),
@@ -128,3 +147,4 @@ async def serve(settings: Settings, on_ready: Callable[[], None] | None = None) 
             loop.remove_signal_handler(sig)
         await asyncio.gather(*(server.stop() for server in servers))
         await runtime.stop()
+        await ops.stop()

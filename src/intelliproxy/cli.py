@@ -34,9 +34,18 @@ def _settings_or_exit(env: dict[str, str] | None = None) -> Settings:
 def _run(coro: object) -> None:
     import uvloop
 
+    from .state.config_store import ConfigError
+
     try:
         with contextlib.suppress(KeyboardInterrupt):
             uvloop.run(coro)  # type: ignore[arg-type]
+    except ConfigError as exc:  # a broken config file: say which, keep it untouched
+        print(f"intelliproxy: {exc}", file=sys.stderr)
+        print(
+            "intelliproxy: fix the file, or start with --reset-config to move it aside",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
     except OSError as exc:  # e.g. the port is taken: one line, not a traceback
         print(f"intelliproxy: cannot start: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -62,7 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             ", ".join(settings.ollama_backends),
         )
 
-    _run(serve(settings, on_ready=ready))
+    _run(serve(settings, on_ready=ready, reset_config=args.reset_config))
 
 
 # The demo fleet: two backends, different models on each, one model on both.
@@ -78,7 +87,8 @@ DEMO_BACKENDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-async def _demo(settings: Settings, sim_port: int) -> None:
+async def _demo(settings: Settings, args: argparse.Namespace) -> None:
+    sim_port = args.sim_port
     from .app import serve
     from .simulator.models import DEFAULT_FLEET
     from .simulator.server import SimConfig, start
@@ -108,7 +118,7 @@ async def _demo(settings: Settings, sim_port: int) -> None:
         )
 
     try:
-        await serve(settings, on_ready=ready)
+        await serve(settings, on_ready=ready, reset_config=args.reset_config)
     finally:
         for sim in sims:
             await sim.stop()
@@ -120,7 +130,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     env.setdefault("DATA_DIR", os.path.abspath("intelliproxy-data"))
     settings = _settings_or_exit(env)
     _setup_logging()
-    _run(_demo(settings, args.sim_port))
+    _run(_demo(settings, args))
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
@@ -166,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run the proxy (API and dashboard)")
+    serve.add_argument(
+        "--reset-config",
+        action="store_true",
+        help="move a broken router_config.json/models.json aside and start from defaults",
+    )
     serve.set_defaults(func=cmd_serve)
 
     demo = commands.add_parser(
@@ -177,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="first port of the simulated backends (default: any free)",
     )
+    demo.add_argument("--reset-config", action="store_true", help="as for serve")
     demo.set_defaults(func=cmd_demo)
 
     simulate = commands.add_parser("simulate", help="run one simulated Ollama server")
@@ -194,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command is None:
-        args.func = cmd_serve
+        args = build_parser().parse_args(["serve", *(argv or sys.argv[1:])])
     args.func(args)
 
 

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import VIRTUAL_MODEL
+from .routing import llm_classifier
 from .routing.catalog import Catalog, chat_capable, model_key
 from .routing.classifier import classify
+from .routing.classifier_extract import extract_view
 from .routing.planner import explain, failure_status, plan
 from .routing.requirements import requirements_from_body
 from .routing.types import CATEGORIES, Classification, Requirements
 from .settings import Settings
+from .state.ops import OpsState
+from .state.records import RequestRecord
 from .upstream.backends import BackendPool, canonical_model
 from .upstream.forward import Target
 
@@ -26,6 +30,7 @@ log = logging.getLogger("intelliproxy")
 
 _VIRTUAL_KEY = canonical_model(VIRTUAL_MODEL)
 _NO_CLASSIFICATION = Classification("general", 1, 1.0, ("named model",))
+HYBRID_CONFIDENCE = 0.6  # hybrid mode asks the LLM only below this fast-classifier confidence
 
 
 def is_virtual(model: object) -> bool:
@@ -44,13 +49,16 @@ class Decision:
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, ops: OpsState | None = None) -> None:
         self.settings = settings
+        self.ops = ops  # statistics, request log, metrics, config files (None in the CLI)
         self.backends = BackendPool(settings.ollama_backends, settings.inventory_interval)
         self.backends.on_refresh = self.rebuild_catalog
         self.fallbacks: dict[str, str] = dict(settings.model_fallbacks)
         self.default_model = settings.default_model
         self.catalog = Catalog()
+        self.llm_answers = llm_classifier.AnswerCache()
+        self._default_missing = False
 
     async def start(self) -> None:
         await self.backends.start()
@@ -64,29 +72,110 @@ class Runtime:
         for backend in self.backends.backends:
             tags.extend(backend.inventory.tags)
             shows.update(backend.inventory.shows)
-        self.catalog = Catalog(tags=tags, shows=shows)
+        if self.ops is not None:
+            self.catalog = Catalog(operator=self.ops.config.models, tags=tags, shows=shows)
+        else:
+            self.catalog = Catalog(tags=tags, shows=shows)
+        missing = bool(tags) and self.catalog.get(self.default_model) is None
+        if missing and not self._default_missing:
+            log.warning(
+                "DEFAULT_MODEL %s is on no backend; the virtual model uses the best available",
+                self.default_model,
+            )
+        self._default_missing = missing
+
+    async def on_config_changed(self, kind: str) -> None:
+        """Called after the operator changed configuration at run time."""
+        if kind == "backends" and tuple(b.url for b in self.backends.backends) != tuple(
+            self.settings.ollama_backends
+        ):
+            old = self.backends
+            self.backends = BackendPool(
+                self.settings.ollama_backends, self.settings.inventory_interval
+            )
+            self.backends.on_refresh = self.rebuild_catalog
+            await self.backends.start()
+            await old.stop()
+        elif kind == "models":
+            self.rebuild_catalog()
+
+    def record(self, record: RequestRecord) -> None:
+        if self.ops is not None:
+            self.ops.record(record)
 
     # ------------------------------------------------------------------ the decision
 
     def route(
-        self, body: Mapping[str, Any], model: str, kind: str, category: str | None = None
+        self,
+        body: Mapping[str, Any],
+        model: str,
+        kind: str,
+        category: str | None = None,
+        classification: Classification | None = None,
     ) -> Decision:
         """Targets for one inference request.
 
         `kind` is "chat" (generate, chat and their /v1 forms) or "embed"; `category`
-        overrides the classifier's category (the seed's `task_type` on /task).
+        overrides the classifier's category (the seed's `task_type` on /task);
+        `classification` replaces the fast classifier (the LLM classifier's answer).
         """
         if is_virtual(model):
             if kind == "embed":
                 return self._route_embedding(model)
-            return self._route_virtual(body, category)
+            return self._route_virtual(body, category, classification)
         return self._route_named(body, model)
+
+    @property
+    def uses_llm_classifier(self) -> bool:
+        return self.settings.classifier_mode != "fast"
+
+    async def classify_with_llm(self, body: Mapping[str, Any]) -> Classification:
+        """CLASSIFIER_MODE=llm|hybrid: ask CLASSIFIER_MODEL, time-boxed, cached, with the
+        fast classifier as the answer whenever the LLM is slow, absent or unparsable."""
+        fast = classify(body)
+        if fast.category == "vision" or (
+            self.settings.classifier_mode == "hybrid" and fast.confidence >= HYBRID_CONFIDENCE
+        ):
+            return fast  # an attached image is a fact; a confident fast answer is enough
+        view = extract_view(body)
+        text = "\n".join((*view.history[-2:], view.current)) if view.current else ""
+        if not text.strip():
+            return fast
+        key = llm_classifier.cache_key(text)
+        cached = self.llm_answers.get(key)
+        if cached is not None:
+            return cached
+        answer = await self._ask_llm(text)
+        if answer is None:
+            return replace(fast, reasons=("llm unavailable: fast classifier", *fast.reasons))
+        self.llm_answers.put(key, answer)
+        return answer
+
+    async def _ask_llm(self, text: str) -> Classification | None:
+        model = self.settings.classifier_model
+        holders = self.backends.with_model(model)
+        if not holders:
+            return None
+        payload = llm_classifier.request_body(model, text)
+        try:
+            reply = await holders[0].post_json(
+                "/api/generate", payload, timeout=self.settings.classifier_timeout
+            )
+        except Exception as exc:  # timeout, refused, bad JSON: all mean "use the fast one"
+            log.info("LLM classifier %s gave no answer: %s", model, exc or type(exc).__name__)
+            return None
+        return llm_classifier.parse_answer(reply.get("response"))
 
     def route_passthrough(self) -> list[Target]:
         return [Target(self.backends.first_available(), None)]
 
-    def _route_virtual(self, body: Mapping[str, Any], category: str | None) -> Decision:
-        classification = classify(body)
+    def _route_virtual(
+        self,
+        body: Mapping[str, Any],
+        category: str | None,
+        classification: Classification | None = None,
+    ) -> Decision:
+        classification = classification or classify(body)
         if category in CATEGORIES and category != classification.category:
             classification = replace(
                 classification,
@@ -104,6 +193,14 @@ class Runtime:
         )
         decision = Decision(classification=classification, reason=explain(result))
         decision.targets = self._targets(result.attempts, rewrite_all=True)
+        if body.get("think") not in (None, False):
+            # `think` is a preference here; a model without it would answer 400.
+            decision.targets = [
+                t
+                if "thinking" in self.catalog.profile(t.model or "").capabilities
+                else replace(t, drop_fields=("think",))
+                for t in decision.targets
+            ]
         if not decision.targets:
             decision.error_status = failure_status(result) or 503
             decision.error = result.notes[0] if result.notes else "no model is available"

@@ -53,6 +53,7 @@ class Settings:
     inventory_interval: float = 10.0  # seconds between /api/tags + /api/ps refreshes
     admin_token: str | None = None
     api_keys: tuple[str, ...] = ()
+    request_log_size: int = 50
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -90,11 +91,29 @@ def _positive_float(name: str, raw: str) -> float:
     return value
 
 
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than 0")
+    return value
+
+
+def parse_url(name: str, raw: str) -> str:
+    """An Ollama base URL as `http://host:port[/path]`; SettingsError names `name`."""
+    return _url(name, raw)
+
+
 def _url(name: str, raw: str) -> str:
     value = raw.strip().rstrip("/")
     if "://" not in value:
         value = "http://" + value
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a valid URL") from None
     if parts.scheme != "http" or not parts.hostname:
         raise SettingsError(f"{name}={raw!r} is not an http:// URL of an Ollama server")
     try:
@@ -195,4 +214,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         admin_token=get("ADMIN_TOKEN") or None,
         api_keys=_csv(get("API_KEYS", "")),
+        request_log_size=_positive_int("REQUEST_LOG_SIZE", get("REQUEST_LOG_SIZE", "50")),
     )

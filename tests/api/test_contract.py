@@ -16,7 +16,6 @@ import time
 import httpx
 import orjson
 import pytest
-
 from tests.conftest import clear_sim, sim_requests, wait_for_inventory
 from tests.processes import start_proxy, start_simulator
 from tests.recording_upstream import Script
@@ -69,7 +68,11 @@ def test_path_query_and_colon_preserved(recorded_proxy):
 def test_request_json_and_content_type_untouched_for_named_model(recorded_proxy):
     proxy, upstream = recorded_proxy
     raw = b'{ "stream":false,"model" : "rec:latest", "prompt":"x", "_debug_render_only":true,"options":{"mirostat":1}, "zzz":[1,2.50]}'
-    r = httpx.post(proxy.url + "/api/generate", content=raw, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        proxy.url + "/api/generate",
+        content=raw,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 200
     sent = upstream.inference_requests()[-1]
     assert sent.body == raw  # byte for byte: key order, spacing, unknown fields
@@ -120,16 +123,24 @@ def test_blob_upload_is_streamed_through(proxy, fleet):
 def test_no_early_commit_and_status_relay(recorded_proxy):
     proxy, upstream = recorded_proxy
     gate = threading.Event()
-    upstream.scripts["/api/chat"] = Script(status=200, headers=NDJSON, chunks=[gate, b'{"done":true}\n'], chunked=True)
+    upstream.scripts["/api/chat"] = Script(
+        status=200, headers=NDJSON, chunks=[gate, b'{"done":true}\n'], chunked=True
+    )
     timer = threading.Timer(0.8, gate.set)
     timer.start()
     start = time.monotonic()
-    with httpx.stream("POST", proxy.url + "/api/chat", content=b'{"model":"rec:latest","messages":[]}') as r:
+    with httpx.stream(
+        "POST", proxy.url + "/api/chat", content=b'{"model":"rec:latest","messages":[]}'
+    ) as r:
         headers_at = time.monotonic() - start  # status and headers come with the first line
         assert r.status_code == 200
         r.read()
     assert headers_at >= 0.7
-    for status, body in ((400, b'{"error":"bad"}'), (429, b'{"error":"slow down"}'), (500, b'{"error":"boom"}')):
+    for status, body in (
+        (400, b'{"error":"bad"}'),
+        (429, b'{"error":"slow down"}'),
+        (500, b'{"error":"boom"}'),
+    ):
         upstream.scripts["/api/generate"] = Script(status=status, chunks=[body])
         r = httpx.post(proxy.url + "/api/generate", content=b'{"model":"rec:latest","prompt":"x"}')
         assert (r.status_code, r.content) == (status, body)
@@ -143,7 +154,12 @@ def test_each_line_reaches_the_client_before_the_next_exists(recorded_proxy):
         chunks=[b'{"response":"a","done":false}\n', gate, b'{"response":"","done":true}\n'],
         chunked=True,
     )
-    with httpx.stream("POST", proxy.url + "/api/generate", content=b'{"model":"rec:latest","prompt":"x"}', timeout=5) as r:
+    with httpx.stream(
+        "POST",
+        proxy.url + "/api/generate",
+        content=b'{"model":"rec:latest","prompt":"x"}',
+        timeout=5,
+    ) as r:
         lines = r.iter_lines()
         assert json.loads(next(lines))["response"] == "a"  # arrives while upstream still waits
         gate.set()
@@ -152,20 +168,33 @@ def test_each_line_reaches_the_client_before_the_next_exists(recorded_proxy):
 
 def test_stream_bytes_relayed_exactly_with_content_types(recorded_proxy):
     proxy, upstream = recorded_proxy
-    lines = [b'{"model":"rec:latest","response":"\\u003cb\\u003e","done":false}\n', b'{"model":"rec:latest","response":"","done":true,"eval_count":1}\n']
-    upstream.scripts["/api/generate"] = Script(headers=NDJSON, chunks=[lines[0][:10], lines[0][10:] + lines[1]], chunked=True)
+    lines = [
+        b'{"model":"rec:latest","response":"\\u003cb\\u003e","done":false}\n',
+        b'{"model":"rec:latest","response":"","done":true,"eval_count":1}\n',
+    ]
+    upstream.scripts["/api/generate"] = Script(
+        headers=NDJSON, chunks=[lines[0][:10], lines[0][10:] + lines[1]], chunked=True
+    )
     r = httpx.post(proxy.url + "/api/generate", content=b'{"model":"rec:latest","prompt":"x"}')
     assert r.content == b"".join(lines)
     assert r.headers["content-type"] == "application/x-ndjson"
     assert "content-length" not in r.headers and r.headers.get("transfer-encoding") == "chunked"
     sse = [b'data: {"id":"1","model":"rec:latest"}\n\n', b"data: [DONE]\n\n"]
-    upstream.scripts["/v1/chat/completions"] = Script(headers=[("Content-Type", "text/event-stream")], chunks=sse, chunked=True)
-    r = httpx.post(proxy.url + "/v1/chat/completions", content=b'{"model":"rec:latest","messages":[],"stream":true}')
+    upstream.scripts["/v1/chat/completions"] = Script(
+        headers=[("Content-Type", "text/event-stream")], chunks=sse, chunked=True
+    )
+    r = httpx.post(
+        proxy.url + "/v1/chat/completions",
+        content=b'{"model":"rec:latest","messages":[],"stream":true}',
+    )
     assert r.content == b"".join(sse) and r.headers["content-type"] == "text/event-stream"
 
 
 def test_simulated_streams_keep_terminal_records_and_roles(proxy):
-    r = httpx.post(proxy.url + "/api/chat", json={"model": "qwen2.5:7b", "messages": [{"role": "user", "content": "hi"}]})
+    r = httpx.post(
+        proxy.url + "/api/chat",
+        json={"model": "qwen2.5:7b", "messages": [{"role": "user", "content": "hi"}]},
+    )
     chunks = _lines(r.content)
     assert all(c["message"]["role"] == "assistant" for c in chunks)
     final = chunks[-1]
@@ -174,7 +203,9 @@ def test_simulated_streams_keep_terminal_records_and_roles(proxy):
 
 
 def test_streaming_mode_never_switched(proxy):
-    one = httpx.post(proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "hi", "stream": False})
+    one = httpx.post(
+        proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "hi", "stream": False}
+    )
     assert one.headers["content-type"].startswith("application/json") and one.json()["done"] is True
     many = httpx.post(proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "hi"})
     assert many.headers["content-type"] == "application/x-ndjson" and len(_lines(many.content)) > 2
@@ -200,7 +231,14 @@ def test_upstream_death_mid_stream_ends_with_error_line(own_sim):
     chunks = _lines(r.content)
     assert len(chunks) == 3 and "error" in chunks[-1] and chunks[-1]["error"]
     httpx.post(sim.url + "/_sim/faults", json={"kind": "die_midstream", "after_chunks": 2})
-    r = httpx.post(proxy.url + "/v1/chat/completions", json={"model": "qwen2.5:7b", "messages": [{"role": "user", "content": "hi"}], "stream": True})
+    r = httpx.post(
+        proxy.url + "/v1/chat/completions",
+        json={
+            "model": "qwen2.5:7b",
+            "messages": [{"role": "user", "content": "hi"}],
+            "stream": True,
+        },
+    )
     events = [e for e in r.content.split(b"\n\n") if e]
     assert json.loads(events[-1].removeprefix(b"data: "))["error"]["type"] == "api_error"
 
@@ -208,7 +246,11 @@ def test_upstream_death_mid_stream_ends_with_error_line(own_sim):
 def test_in_band_error_line_passed_through(own_sim):
     sim, proxy = own_sim
     httpx.post(sim.url + "/_sim/faults", json={"kind": "error_midstream", "after_chunks": 1})
-    chunks = _lines(httpx.post(proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "hi"}).content)
+    chunks = _lines(
+        httpx.post(
+            proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "hi"}
+        ).content
+    )
     assert chunks[-1]["error"].startswith("model runner has unexpectedly stopped")
 
 
@@ -220,7 +262,9 @@ def test_proxy_made_errors_have_client_shapes(proxy):
     assert r.status_code == 400 and r.json() == {"error": "missing request body"}
     r = httpx.post(proxy.url + "/v1/chat/completions", content=b"[1,2]")
     error = r.json()["error"]
-    assert r.status_code == 400 and error["type"] == "invalid_request_error" and error["param"] is None
+    assert (
+        r.status_code == 400 and error["type"] == "invalid_request_error" and error["param"] is None
+    )
 
 
 def test_unreachable_backend_gives_502_naming_it():
@@ -246,21 +290,36 @@ def test_status_codes_clients_depend_on(own_sim):
     assert r.status_code == 404 and "try pulling it first" in r.json()["error"]
     # qwen2.5:7b has no fallback and one backend: Ollama's 503 reaches the client as is.
     httpx.post(sim.url + "/_sim/faults", json={"kind": "busy", "model": "qwen2.5:7b", "times": 1})
-    r = httpx.post(proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "x", "stream": False})
+    r = httpx.post(
+        proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "x", "stream": False}
+    )
     assert r.status_code == 503
     assert r.json()["error"] == "server busy, please try again.  maximum pending requests exceeded"
     # mistral falls back to qwen2.5:7b (the seed's chain) before anything reached the client.
-    httpx.post(sim.url + "/_sim/faults", json={"kind": "busy", "model": "mistral:latest", "times": 1})
-    r = httpx.post(proxy.url + "/api/generate", json={"model": "mistral:latest", "prompt": "x", "stream": False})
+    httpx.post(
+        sim.url + "/_sim/faults", json={"kind": "busy", "model": "mistral:latest", "times": 1}
+    )
+    r = httpx.post(
+        proxy.url + "/api/generate",
+        json={"model": "mistral:latest", "prompt": "x", "stream": False},
+    )
     assert r.status_code == 200 and r.headers["x-intelliproxy-model"] == "qwen2.5:7b"
     assert r.json()["model"] == "mistral:latest"  # echo of what the client asked for
-    assert "mistral:latest@" in r.headers["x-intelliproxy-attempts"] and ":busy" in r.headers["x-intelliproxy-attempts"]
+    assert (
+        "mistral:latest@" in r.headers["x-intelliproxy-attempts"]
+        and ":busy" in r.headers["x-intelliproxy-attempts"]
+    )
 
 
 def test_show_keeps_model_info_and_virtual_echo_in_every_chunk(proxy):
-    shown = httpx.post(proxy.url + "/api/show", json={"name": "qwen2.5:7b"}).json()  # Continue sends `name`
+    shown = httpx.post(
+        proxy.url + "/api/show", json={"name": "qwen2.5:7b"}
+    ).json()  # Continue sends `name`
     assert "model_info" in shown and "capabilities" in shown
-    r = httpx.post(proxy.url + "/api/chat", json={"model": "IntelliProxyLLM", "messages": [{"role": "user", "content": "hi"}]})
+    r = httpx.post(
+        proxy.url + "/api/chat",
+        json={"model": "IntelliProxyLLM", "messages": [{"role": "user", "content": "hi"}]},
+    )
     chunks = _lines(r.content)
     assert {c["model"] for c in chunks} == {"IntelliProxyLLM"}
     assert r.headers["x-intelliproxy-model"] and r.headers["x-intelliproxy-backend"]
@@ -271,8 +330,12 @@ def test_show_keeps_model_info_and_virtual_echo_in_every_chunk(proxy):
 
 def test_slow_first_token_is_waited_for(own_sim):
     sim, proxy = own_sim
-    httpx.post(sim.url + "/_sim/faults", json={"kind": "slow_first_token", "delay_s": 2.5, "times": 1})
-    r = httpx.post(proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "hi"}, timeout=30)
+    httpx.post(
+        sim.url + "/_sim/faults", json={"kind": "slow_first_token", "delay_s": 2.5, "times": 1}
+    )
+    r = httpx.post(
+        proxy.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": "hi"}, timeout=30
+    )
     assert r.status_code == 200 and _lines(r.content)[-1]["done"] is True
 
 
@@ -282,7 +345,10 @@ def test_client_disconnect_cancels_upstream(own_sim):
     httpx.post(sim.url + "/_sim/faults", json={"kind": "stall_midstream", "after_chunks": 1})
     with socket.create_connection(("127.0.0.1", proxy.port)) as s:
         body = b'{"model":"qwen2.5:7b","prompt":"hi"}'
-        s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body))
+        s.sendall(
+            b"POST /api/generate HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%b"
+            % (len(body), body)
+        )
         assert b'"done":false' in s.recv(65536)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -320,15 +386,22 @@ def test_upstream_host_header_and_headers_forwarded(recorded_proxy):
 
 def test_cors_preflight_reaches_ollama(recorded_proxy):
     proxy, upstream = recorded_proxy
-    upstream.scripts["/api/chat"] = Script(status=204, headers=[("Access-Control-Allow-Origin", "http://localhost")], chunks=[])
-    r = httpx.options(proxy.url + "/api/chat", headers={"Origin": "http://localhost", "Access-Control-Request-Method": "POST"})
+    upstream.scripts["/api/chat"] = Script(
+        status=204, headers=[("Access-Control-Allow-Origin", "http://localhost")], chunks=[]
+    )
+    r = httpx.options(
+        proxy.url + "/api/chat",
+        headers={"Origin": "http://localhost", "Access-Control-Request-Method": "POST"},
+    )
     assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "http://localhost"
     assert upstream.requests[-1].method == "OPTIONS"
 
 
 def test_tags_and_ps_merged_without_duplicates(proxy, fleet):
     names = [m["model"] for m in httpx.get(proxy.url + "/api/tags").json()["models"]]
-    assert names.count("qwen2.5:7b") == 1 and "llava:latest" in names and "qwen2.5-coder:7b" in names
+    assert (
+        names.count("qwen2.5:7b") == 1 and "llava:latest" in names and "qwen2.5-coder:7b" in names
+    )
     for sim in fleet:
         httpx.post(sim.url + "/api/generate", json={"model": "qwen2.5:7b", "prompt": ""})
     running = [m["model"] for m in httpx.get(proxy.url + "/api/ps").json()["models"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -96,6 +97,7 @@ async def test_apply_to_without_hook_warns_for_structural_changes(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     ops, settings = make(tmp_path)
-    runtime = Runtime(ops.effective_settings(settings))
+    # A runtime without the on_config_changed hook (the real Runtime has one).
+    runtime = types.SimpleNamespace(settings=ops.effective_settings(settings), fallbacks={})
     await ops.apply_to(runtime, "models")
     assert "takes effect after a restart" in caplog.text

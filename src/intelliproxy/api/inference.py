@@ -6,11 +6,15 @@ and whether the virtual model means "a chat model" or "an embedding model".
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import orjson
 
-from ..runtime import Decision, Runtime
+from ..runtime import Decision, Runtime, is_virtual
 from ..upstream.forward import Forward, Outcome, execute, request_headers, send_error
 from .http import ClientGone, Request, Send, cancel_on_disconnect
+from .recording import build_record
 
 
 def _routing_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
@@ -27,6 +31,7 @@ def _routing_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
 async def handle(
     runtime: Runtime, request: Request, send: Send, *, kind: str, openai: bool
 ) -> Outcome | None:
+    started = time.perf_counter()
     try:
         raw = await request.body()
     except ClientGone:
@@ -48,11 +53,26 @@ async def handle(
         # Empty or odd `model`: Ollama's own answer differs by route, so ask a backend.
         decision = Decision(targets=runtime.route_passthrough())
     else:
-        decision = runtime.route(body, model, kind)
+        classification = None
+        if kind == "chat" and runtime.uses_llm_classifier and is_virtual(model):
+            classification = await runtime.classify_with_llm(body)
+        decision = runtime.route(body, model, kind, classification=classification)
     extra = _routing_headers(decision)
+    name = model if isinstance(model, str) else None
     if decision.error_status is not None:
-        await send_error(
-            send, decision.error_status, decision.error or "no model available", openai, extra
+        message = decision.error or "no model available"
+        await send_error(send, decision.error_status, message, openai, extra)
+        runtime.record(
+            build_record(
+                request,
+                started,
+                body,
+                name,
+                decision,
+                None,
+                status=decision.error_status,
+                error=message,
+            )
         )
         return None
 
@@ -61,9 +81,18 @@ async def handle(
         target=request.raw_target,
         headers=request_headers(request.headers),
         body=raw,
-        client_model=model if isinstance(model, str) else None,
+        client_model=name,
         openai=openai,
         header_timeout=runtime.settings.request_timeout,
     )
-    async with cancel_on_disconnect(request.scope, request.receive):
-        return await execute(send, forward, decision.targets, extra)
+    outcome = Outcome()
+    try:
+        async with cancel_on_disconnect(request.scope, request.receive):
+            outcome = await execute(send, forward, decision.targets, extra, outcome)
+    except asyncio.CancelledError:
+        runtime.record(
+            build_record(request, started, body, name, decision, outcome, cancelled=True)
+        )
+        raise
+    runtime.record(build_record(request, started, body, name, decision, outcome))
+    return outcome

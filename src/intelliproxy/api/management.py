@@ -267,3 +267,21 @@ async def models_by_category(runtime: Runtime, request: Request, send: Send) -> 
             "models": {name: _model_entry(runtime, name) for name in chosen},
         },
     )
+
+
+async def refresh_models(runtime: Runtime, request: Request, send: Send) -> None:
+    """POST /models/refresh: re-read every backend's inventory and facts now."""
+    for backend in runtime.backends.backends:
+        backend.forget_facts()
+    await runtime.backends.refresh()
+    names = runtime.backends.model_names()
+    await send_json(
+        send,
+        200,
+        {
+            "status": "refreshed",
+            "total": len(names),
+            "categories": runtime.catalog.by_category(names),
+            "backends": {b.url: b.state.value for b in runtime.backends.backends},
+        },
+    )

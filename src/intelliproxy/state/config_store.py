@@ -47,7 +47,8 @@ from urllib.parse import urlsplit
 
 from ..routing.catalog import SEED_MODEL_ATTRIBUTES, model_key, validate_fallbacks
 from ..routing.types import CATEGORIES
-from ..settings import Settings, SettingsError, _url
+from ..settings import Settings, SettingsError
+from ..settings import parse_url as _url
 
 ROUTER_CONFIG = "router_config.json"
 MODELS = "models.json"

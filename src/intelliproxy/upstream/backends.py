@@ -169,6 +169,10 @@ class Backend:
             raise UpstreamError(f"{self.url}{path} did not answer a JSON object")
         return data
 
+    def forget_facts(self) -> None:
+        """Drop cached /api/show answers so the next refresh asks again."""
+        self.inventory.shows = {}
+
     def view(self) -> BackendView:
         return BackendView(
             name=self.url,

@@ -60,6 +60,7 @@ class Target:
     model: str | None  # the real model that serves (None: not a model request)
     reason: str = ""
     rewrite: bool = False  # put `model` into the body (virtual model, fallback)
+    drop_fields: tuple[str, ...] = ()  # top-level fields this model would reject
 
 
 @dataclass(slots=True)
@@ -99,6 +100,14 @@ class Forward:
 # ---------------------------------------------------------------- model name in bodies
 
 _MODEL_FIELD = re.compile(rb'"model"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def drop_fields(body: bytes, fields: tuple[str, ...]) -> bytes:
+    """Remove top-level fields (e.g. `think` for a model without thinking)."""
+    data = orjson.loads(body)
+    for name in fields:
+        data.pop(name, None)
+    return orjson.dumps(data)
 
 
 def swap_model(body: bytes, new: str) -> bytes:
@@ -142,15 +151,24 @@ class ModelEcho:
 
 
 async def execute(
-    send: Send, request: Forward, targets: Sequence[Target], extra_headers: Headers
+    send: Send,
+    request: Forward,
+    targets: Sequence[Target],
+    extra_headers: Headers,
+    outcome: Outcome | None = None,
 ) -> Outcome:
-    """Try each target until one answers, then relay that answer to the client."""
-    outcome = Outcome()
+    """Try each target until one answers, then relay that answer to the client.
+
+    `outcome` is filled in place, so a caller whose task is cancelled (client gone) still
+    sees which attempts were made."""
+    outcome = outcome if outcome is not None else Outcome()
     last: tuple[Response, bytes] | None = None
     for index, target in enumerate(targets):
         backend = target.backend
         label = f"{target.model or request.client_model or '-'}@{backend.url}"
         body = request.body
+        if target.drop_fields and body:
+            body = drop_fields(body, target.drop_fields)
         if target.rewrite and target.model and body:
             body = swap_model(body, target.model)
         backend.in_flight += 1
@@ -197,6 +215,7 @@ async def execute(
             return outcome
 
         outcome.attempts.append(f"{label}:{response.status}")
+        outcome.failure = outcome.error = None  # earlier attempts stay in `attempts`
         try:
             await _relay(send, response, extra_headers, outcome, target, request)
         finally:
@@ -278,6 +297,8 @@ async def _relay(
         if echo is not None:
             body = echo(body)
         outcome.ttfb = time.perf_counter() - outcome.started
+        if response.status == 200 and len(body) < 1 << 16 and b'"done":true' in body:
+            outcome.final_chunk = body  # a non-streamed answer carries the final metrics
         if response.status >= 400:
             outcome.error = error_message(body)
         headers = _response_headers(response, extra, outcome, target)
