@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from .api import admin, inference, management, ollama, openai
+from .api import admin, inference, management, ollama, openai, openapi
 from .api.http import Receive, Request, Scope, Send, send_json
 from .runtime import Runtime
 from .server import Server
@@ -65,6 +65,7 @@ OWN_ROUTES: dict[str, dict[str, Handler]] = {
     "/models": {"GET": management.models},
     "/models/refresh": {"POST": admin.protected(management.refresh_models)},
     **admin.ADMIN_ROUTES,
+    **openapi.OPENAPI_ROUTES,
 }
 OWN_PREFIXES: tuple[tuple[str, dict[str, Handler]], ...] = (
     ("/models/", {"GET": management.models_by_category}),
