@@ -171,7 +171,7 @@ class Simulation:
         for request in requests:
             count += 1
             self._push(request.arrival, "arrive", request)
-        while self._events:
+        while self._events and len(self.done) < count:  # then only expiries are left
             self.now, _, kind, payload = heapq.heappop(self._events)
             getattr(self, f"_on_{kind}")(payload)
         if len(self.done) != count:
