@@ -59,9 +59,15 @@ def run_policy(
     preload: Sequence[str] = (hw.DEFAULT_MODEL,),
     keep_alive: float = KEEP_ALIVE_S,
     contention: float = CONTENTION,
+    share_gpu: bool = True,
 ) -> tuple[Result, Simulation]:
     sim = Simulation(
-        fleet, dict(hw.MODELS), preload=preload, keep_alive=keep_alive, contention=contention
+        fleet,
+        dict(hw.MODELS),
+        preload=preload,
+        keep_alive=keep_alive,
+        contention=contention,
+        share_gpu=share_gpu,
     )
     spent = 0.0
 
@@ -152,6 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep-alive", type=float, default=KEEP_ALIVE_S)
     parser.add_argument("--contention", type=float, default=CONTENTION)
+    parser.add_argument(
+        "--no-gpu-sharing",
+        action="store_true",
+        help="sensitivity check: models on one backend do not slow each other down",
+    )
     parser.add_argument("--json", action="store_true", help="print results as JSON only")
     parser.add_argument("--warm-bonus", type=float, help="EXPERIMENT: planner WARM_BONUS")
     parser.add_argument(
@@ -168,7 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     fleet = hw.DEFAULT_FLEET
     catalog = Catalog(tags=hw.fleet_tags(fleet))  # seed operator attributes + Ollama facts
     requests = make_workload(load_items(args.path), args.requests, args.rate, args.seed)
-    options = {"keep_alive": args.keep_alive, "contention": args.contention}
+    options = {
+        "keep_alive": args.keep_alive,
+        "contention": args.contention,
+        "share_gpu": not args.no_gpu_sharing,
+    }
     with planner_constants(overrides):
         results = [run_policy(p, requests, catalog, fleet, **options)[0] for p in all_policies()]
 

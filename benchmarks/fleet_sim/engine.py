@@ -144,7 +144,9 @@ class Simulation:
         preload: Iterable[str] = (),
         keep_alive: float = KEEP_ALIVE_S,
         contention: float = CONTENTION,
+        share_gpu: bool = True,
     ) -> None:
+        self.share_gpu = share_gpu  # False: a sensitivity check, models never slow each other
         self.backends = {spec.name: BackendSim(spec, models) for spec in fleet}
         self.keep_alive = keep_alive
         self.contention = contention
@@ -253,7 +255,7 @@ class Simulation:
     def _start(self, backend: BackendSim, resident: Resident, job: Job) -> None:
         sizes = {r.spec.name: r.spec.size_gb for r in backend.residents.values() if r.running}
         sizes[resident.spec.name] = resident.spec.size_gb
-        share = sum(sizes.values()) / resident.spec.size_gb
+        share = sum(sizes.values()) / resident.spec.size_gb if self.share_gpu else 1.0
         slowdown = share * (1.0 + self.contention * resident.running)
         request = job.request
         duration = resident.spec.service_s(request.prompt_tokens, request.output_tokens)

@@ -52,6 +52,7 @@ def setup_lines(fleet: Sequence[hw.BackendSpec], catalog: Catalog, options: dict
     lines.append(
         f"Fleet: {fleet[0].num_parallel} slots per loaded model, keep_alive"
         f" {options['keep_alive']:g} s, batch contention {options['contention']:g},"
+        f" models {'share' if options['share_gpu'] else 'do NOT share'} GPU bandwidth,"
         f" {hw.DEFAULT_MODEL} preloaded everywhere"
     )
     lines += table(

@@ -118,6 +118,10 @@ def test_models_sharing_a_gpu_slow_each_other_by_size():
     assert jobs[0].latency == pytest.approx(1.0)  # alone when it started
     assert jobs[1].latency == pytest.approx(1.0 * (2.0 + 5.0) / 2.0)  # shares with big
 
+    alone = Simulation([backend()], dict(MODELS), preload=[SMALL.name, BIG.name], share_gpu=False)
+    jobs = alone.run([request(0, 0.0), request(1, 0.0)], lambda r, f: (names[r.id], "http://b"))
+    assert [j.latency for j in jobs] == pytest.approx([1.0, 1.0])
+
 
 def test_batching_on_one_model_costs_contention_per_running_neighbour():
     sim = Simulation([backend()], dict(MODELS), preload=[SMALL.name], contention=0.5)
