@@ -7,6 +7,7 @@ targets by calling the pure `classify` and `plan` functions of `routing/`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,9 @@ from .routing.types import CATEGORIES, Classification, Requirements
 from .settings import Settings
 from .state.ops import OpsState
 from .state.records import RequestRecord
-from .upstream.backends import BackendPool, canonical_model
+from .upstream.backends import Backend, BackendPool, BackendSettings, canonical_model
+from .upstream.breaker import CircuitBreaker
+from .upstream.errors import Failure
 from .upstream.forward import Target
 
 log = logging.getLogger("intelliproxy")
@@ -52,13 +55,28 @@ class Runtime:
     def __init__(self, settings: Settings, ops: OpsState | None = None) -> None:
         self.settings = settings
         self.ops = ops  # statistics, request log, metrics, config files (None in the CLI)
-        self.backends = BackendPool(settings.ollama_backends, settings.inventory_interval)
-        self.backends.on_refresh = self.rebuild_catalog
+        self.backends = self._pool()
         self.fallbacks: dict[str, str] = dict(settings.model_fallbacks)
         self.default_model = settings.default_model
         self.catalog = Catalog()
         self.llm_answers = llm_classifier.AnswerCache()
         self._default_missing = False
+
+    def _pool(self) -> BackendPool:
+        per_backend: dict[str, BackendSettings] = {}
+        if self.ops is not None:
+            for entry in self.ops.config.router.get("backends", []):
+                if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+                    per_backend[entry["url"]] = BackendSettings.from_mapping(entry)
+        threshold, cooldown = self.settings.breaker_threshold, self.settings.breaker_cooldown
+        pool = BackendPool(
+            self.settings.ollama_backends,
+            self.settings.inventory_interval,
+            per_backend,
+            breaker=lambda: CircuitBreaker(threshold=threshold, cooldown=cooldown),
+        )
+        pool.on_refresh = self.rebuild_catalog
+        return pool
 
     async def start(self) -> None:
         await self.backends.start()
@@ -72,10 +90,13 @@ class Runtime:
         for backend in self.backends.backends:
             tags.extend(backend.inventory.tags)
             shows.update(backend.inventory.shows)
+        measured = self._measured_speeds()
         if self.ops is not None:
-            self.catalog = Catalog(operator=self.ops.config.models, tags=tags, shows=shows)
+            self.catalog = Catalog(
+                operator=self.ops.config.models, tags=tags, shows=shows, measured=measured
+            )
         else:
-            self.catalog = Catalog(tags=tags, shows=shows)
+            self.catalog = Catalog(tags=tags, shows=shows, measured=measured)
         missing = bool(tags) and self.catalog.get(self.default_model) is None
         if missing and not self._default_missing:
             log.warning(
@@ -84,17 +105,24 @@ class Runtime:
             )
         self._default_missing = missing
 
+    def _measured_speeds(self) -> dict[str, float]:
+        """Tokens/s per model, averaged over the backends that measured it."""
+        seen: dict[str, list[float]] = {}
+        for backend in self.backends.backends:
+            for model, speed in backend.tokens_per_s.items():
+                seen.setdefault(model, []).append(speed)
+        return {model: sum(v) / len(v) for model, v in seen.items()}
+
     async def on_config_changed(self, kind: str) -> None:
         """Called after the operator changed configuration at run time."""
-        if kind == "backends" and tuple(b.url for b in self.backends.backends) != tuple(
-            self.settings.ollama_backends
-        ):
-            old = self.backends
-            self.backends = BackendPool(
-                self.settings.ollama_backends, self.settings.inventory_interval
-            )
-            self.backends.on_refresh = self.rebuild_catalog
-            await self.backends.start()
+        if kind == "backends":
+            fresh = self._pool()
+            if [b.url for b in fresh.backends] == [b.url for b in self.backends.backends]:
+                for backend, new in zip(self.backends.backends, fresh.backends, strict=True):
+                    backend.settings = new.settings  # same machines, new limits
+                return
+            old, self.backends = self.backends, fresh
+            await fresh.start()
             await old.stop()
         elif kind == "models":
             self.rebuild_catalog()
@@ -224,7 +252,7 @@ class Runtime:
             if backend is not None:
                 # The asked-for model keeps the client's bytes; a fallback is swapped in.
                 rewrite = model_key(attempt.model) != requested
-                targets.append(Target(backend, attempt.model, attempt.reason, rewrite))
+                targets.append(self.target(backend, attempt.model, attempt.reason, rewrite))
         if not targets:
             # Nobody lists the model (or our inventory is stale): let a backend give the
             # authoritative answer, e.g. Ollama's own 404 with the route's exact wording.
@@ -238,7 +266,7 @@ class Runtime:
             if "embedding" in profile.capabilities and not chat_capable(profile):
                 hosts = self.backends.with_model(profile.name)
                 if hosts:
-                    targets = [Target(b, profile.name, "embedding model", True) for b in hosts]
+                    targets = [self.target(b, profile.name, "embedding model", True) for b in hosts]
                     return Decision(targets=targets, reason=f"{profile.name}: embedding model")
         return Decision(error_status=400, error="no model with embedding capability is available")
 
@@ -247,8 +275,78 @@ class Runtime:
         for attempt in attempts:
             backend = self.backends.get(attempt.backend)
             if backend is not None:
-                targets.append(Target(backend, attempt.model, attempt.reason, rewrite_all))
+                targets.append(self.target(backend, attempt.model, attempt.reason, rewrite_all))
         return targets
+
+    def target(self, backend: Backend, model: str, reason: str, rewrite: bool) -> Target:
+        cold = not backend.is_loaded(model)
+        return Target(
+            backend,
+            model,
+            reason,
+            rewrite,
+            first_byte_budget=self.first_byte_budget(backend, model, cold),
+            cold=cold,
+        )
+
+    def first_byte_budget(self, backend: Backend, model: str, cold: bool) -> float:
+        """How long an attempt may wait for its first byte before the next one is tried.
+
+        A loaded model that stays silent is stuck or queued: short budget. A cold one must
+        load first, which can legitimately take minutes: three times the load time measured
+        on that backend (plus the warm budget), or the cold budget when never measured. The
+        last attempt always gets the full REQUEST_TIMEOUT (see upstream/forward.py).
+        """
+        warm = self.settings.first_byte_budget
+        if not cold:
+            return warm
+        measured = backend.load_seconds.get(canonical_model(model))
+        if measured is None:
+            return self.settings.cold_load_budget
+        return min(max(3 * measured + warm, warm), self.settings.cold_load_budget)
+
+    def after_failure(
+        self, failed: Target, failure: Failure, remaining: list[Target]
+    ) -> list[Target]:
+        """Reshape the attempts left after a failure (Forward.on_failure).
+
+        Out of memory: after the same model on other backends, try smaller models of the
+        same category. Not found: the inventory was stale, so re-read that backend."""
+        if failure is Failure.NOT_FOUND:
+            asyncio.ensure_future(failed.backend.refresh())
+        if failure is not Failure.OOM or not failed.model:
+            return remaining
+        profile = self.catalog.profile(failed.model)
+        size = profile.parameter_size_b
+        category = profile.preferred_for[0] if profile.preferred_for else "general"
+        listed = {canonical_model(t.model or "") for t in remaining} | {
+            canonical_model(failed.model)
+        }
+        smaller = [
+            p
+            for p in self.catalog.profiles()
+            if chat_capable(p)
+            and canonical_model(p.name) not in listed
+            and category in p.preferred_for
+            and (size is None or (p.parameter_size_b or 0) < size)
+        ]
+        smaller.sort(key=lambda p: -(p.parameter_size_b or 0))
+        same_model = [
+            t
+            for t in remaining
+            if t.model and canonical_model(t.model) == canonical_model(failed.model)
+        ]
+        others = [t for t in remaining if t not in same_model]
+        extra = []
+        for profile in smaller[:2]:
+            hosts = self.backends.with_model(profile.name)
+            if hosts:
+                extra.append(
+                    self.target(
+                        hosts[0], profile.name, f"smaller than {failed.model} after oom", True
+                    )
+                )
+        return [*same_model, *extra, *others]
 
     # ------------------------------------------------------------------ views
 

@@ -54,6 +54,11 @@ class Settings:
     admin_token: str | None = None
     api_keys: tuple[str, ...] = ()
     request_log_size: int = 50
+    first_byte_budget: float = 30.0  # a loaded model silent this long: try elsewhere
+    cold_load_budget: float = 300.0  # a model that must load first gets this long (at most)
+    stream_idle_timeout: float = 120.0  # a started stream silent this long is broken
+    breaker_threshold: int = 3  # consecutive failures that open a breaker
+    breaker_cooldown: float = 5.0  # seconds before an open breaker lets one probe through
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -215,4 +220,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admin_token=get("ADMIN_TOKEN") or None,
         api_keys=_csv(get("API_KEYS", "")),
         request_log_size=_positive_int("REQUEST_LOG_SIZE", get("REQUEST_LOG_SIZE", "50")),
+        first_byte_budget=_positive_float(
+            "FIRST_BYTE_BUDGET", get("FIRST_BYTE_BUDGET", str(defaults.first_byte_budget))
+        ),
+        cold_load_budget=_positive_float(
+            "COLD_LOAD_BUDGET", get("COLD_LOAD_BUDGET", str(defaults.cold_load_budget))
+        ),
+        breaker_threshold=_positive_int(
+            "BREAKER_THRESHOLD", get("BREAKER_THRESHOLD", str(defaults.breaker_threshold))
+        ),
+        breaker_cooldown=_positive_float(
+            "BREAKER_COOLDOWN", get("BREAKER_COOLDOWN", str(defaults.breaker_cooldown))
+        ),
+        stream_idle_timeout=_positive_float(
+            "STREAM_IDLE_TIMEOUT", get("STREAM_IDLE_TIMEOUT", str(defaults.stream_idle_timeout))
+        ),
     )

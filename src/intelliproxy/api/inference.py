@@ -84,6 +84,8 @@ async def handle(
         client_model=name,
         openai=openai,
         header_timeout=runtime.settings.request_timeout,
+        idle_timeout=runtime.settings.stream_idle_timeout,
+        on_failure=runtime.after_failure,
     )
     outcome = Outcome()
     try:

@@ -73,17 +73,7 @@ async def health(runtime: Runtime, request: Request, send: Send) -> None:
         "classifier_model": runtime.settings.classifier_model,
         "classifier_mode": runtime.settings.classifier_mode,
         "virtual_model": VIRTUAL_MODEL,
-        "backends": [
-            {
-                "url": b.url,
-                "state": b.state.value,
-                "models": len(b.inventory.models),
-                "loaded": sorted(m.get("name", "") for m in b.inventory.ps),
-                "in_flight": b.in_flight,
-                "error": b.last_error,
-            }
-            for b in runtime.backends.backends
-        ],
+        "backends": [b.describe() for b in runtime.backends.backends],
     }
     await send_json(send, 200 if status != "unhealthy" else 503, body)
 
@@ -179,6 +169,8 @@ async def task(runtime: Runtime, request: Request, send: Send) -> None:
         body=orjson.dumps(generate),
         client_model=VIRTUAL_MODEL,
         header_timeout=runtime.settings.request_timeout,
+        idle_timeout=runtime.settings.stream_idle_timeout,
+        on_failure=runtime.after_failure,
     )
     outcome = await execute(capture, forward, decision.targets, [])
     answer = capture.json()

@@ -189,7 +189,8 @@ def _plan_named(
     eligible, _ = _hard_filter(profiles, requirements, "general")
     for target in chain:
         if target in eligible:
-            builder.add(target, hosts[target][0], f"fallback for {requested}")
+            for host in hosts[target][:2]:  # a second host: the first may be the one failing
+                builder.add(target, host, f"fallback for {requested}")
     if not builder.attempts() and not fleet_usable(fleet):
         notes.append(NO_BACKEND)
     return Plan(builder.attempts(), None, tuple(notes))

@@ -6,6 +6,7 @@ functions that the server, the CLI and the fleet benchmark can all call alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 CATEGORIES: tuple[str, ...] = ("code", "reasoning", "general", "vision", "image", "uncensored")
@@ -70,6 +71,9 @@ class BackendView:
     loaded: frozenset[str] = frozenset()  # resident now (/api/ps)
     in_flight: int = 0
     max_concurrent: int | None = None
+    # Measured on this backend, by model key: seconds a cold load took, tokens/s generated.
+    load_seconds: Mapping[str, float] = field(default_factory=dict)
+    tokens_per_s: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,19 @@
-"""The Ollama backends the proxy talks to, and what each of them has right now.
+"""The Ollama backends the proxy talks to: state, breakers, load, and what each has.
 
-Each `Backend` owns a connection pool and an inventory refreshed from its `/api/tags` and
-`/api/ps` in the background, so routing decisions read memory, never the network.
+Each `Backend` owns a connection pool, an inventory refreshed in the background (so routing
+reads memory, never the network), a circuit breaker for itself and one per model, in-flight
+counters, and what it measured (cold-load seconds and tokens/s per model).
+
+A backend's state is a name, derived from those facts:
+
+| state         | when                                                        | planner  |
+|---------------|-------------------------------------------------------------|----------|
+| unknown       | not probed yet                                              | skipped  |
+| unreachable   | the last health check failed                                | skipped  |
+| cooling_down  | its breaker is open after repeated failures                 | skipped  |
+| degraded      | its breaker is half-open: one probe request may go          | last     |
+| busy          | it answered 503 in the last seconds, or is at max_concurrent | penalised |
+| healthy       | otherwise                                                   | normal   |
 """
 
 from __future__ import annotations
@@ -10,49 +22,64 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
 from ..routing.types import BackendView, FleetSnapshot
+from .breaker import BreakerState, CircuitBreaker
 from .http1 import ConnectionPool, UpstreamError
+from .inventory import Inventory, InventoryReader, canonical_model
 
 log = logging.getLogger("intelliproxy.backends")
 
-_JSON_HEADERS = [(b"Accept", b"application/json")]
+__all__ = ["Backend", "BackendPool", "BackendSettings", "BackendState", "canonical_model"]
 
-
-def canonical_model(name: str) -> str:
-    """Ollama's lookup key: case-insensitive, `:latest` implied when no tag is given."""
-    name = name.strip().lower()
-    last = name.rsplit("/", 1)[-1]
-    return name if ":" in last else name + ":latest"
+BUSY_SECONDS = 5.0  # a 503 marks the backend busy for this long
+_EWMA = 0.3  # weight of a new measurement
 
 
 class BackendState(StrEnum):
-    UNKNOWN = "unknown"  # not probed yet
+    UNKNOWN = "unknown"
     HEALTHY = "healthy"
+    BUSY = "busy"
+    DEGRADED = "degraded"
+    COOLING_DOWN = "cooling_down"
     UNREACHABLE = "unreachable"
 
 
-@dataclass
-class Inventory:
-    """What one backend reported at its last refresh."""
+@dataclass(frozen=True, slots=True)
+class BackendSettings:
+    """Per-backend operator settings (router_config.json `backends`)."""
 
-    tags: list[dict] = field(default_factory=list)  # raw /api/tags entries
-    ps: list[dict] = field(default_factory=list)  # raw /api/ps entries
-    models: dict[str, str] = field(default_factory=dict)  # canonical -> name as installed
-    loaded: frozenset[str] = frozenset()  # canonical names resident now
-    shows: dict[str, dict] = field(default_factory=dict)  # /api/show answers by name
-    version: str | None = None
-    refreshed_at: float = 0.0
+    max_concurrent: int | None = None  # match the backend's OLLAMA_NUM_PARALLEL x models
+    weight: float = 1.0
+    memory_budget: int | None = None  # bytes
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> BackendSettings:
+        return cls(
+            max_concurrent=data.get("max_concurrent"),
+            weight=float(data.get("weight") or 1.0),
+            memory_budget=data.get("memory_budget"),
+        )
+
+
+def _ewma(old: float | None, new: float) -> float:
+    return new if old is None else old + _EWMA * (new - old)
 
 
 class Backend:
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        settings: BackendSettings | None = None,
+        breaker: Callable[[], CircuitBreaker] = CircuitBreaker,
+    ) -> None:
         parts = urlsplit(url)
         self.url = url
         self.host = parts.hostname or "127.0.0.1"
@@ -60,13 +87,62 @@ class Backend:
         # A base path (Ollama behind a reverse proxy at /ollama) is kept in every request.
         self.base_path = parts.path.rstrip("/").encode()
         self.pool = ConnectionPool(self.host, self.port)
-        self.state = BackendState.UNKNOWN
+        self.reader = InventoryReader(self.pool, self.base_path, url)
+        self.settings = settings or BackendSettings()
         self.inventory = Inventory()
+        self.reachable: bool | None = None  # None until the first health check
+        self.new_breaker = breaker
+        self.breaker = breaker()
+        self.model_breakers: dict[str, CircuitBreaker] = {}
         self.in_flight = 0
+        self.model_in_flight: dict[str, int] = {}
+        self.busy_until = 0.0
+        self.load_seconds: dict[str, float] = {}  # canonical model -> measured cold load
+        self.tokens_per_s: dict[str, float] = {}  # canonical model -> measured speed
         self.last_error: str | None = None
+        self.checks_failed = 0
 
     def __repr__(self) -> str:
         return f"Backend({self.url!r}, {self.state.value})"
+
+    # ---------------------------------------------------------------- state
+
+    @property
+    def state(self) -> BackendState:
+        if self.reachable is None:
+            return BackendState.UNKNOWN
+        if not self.reachable:
+            return BackendState.UNREACHABLE
+        breaker = self.breaker.state
+        if breaker is BreakerState.OPEN:
+            return BackendState.COOLING_DOWN
+        if breaker is BreakerState.HALF_OPEN:
+            return BackendState.DEGRADED
+        limit = self.settings.max_concurrent
+        if time.monotonic() < self.busy_until or (limit and self.in_flight >= limit):
+            return BackendState.BUSY
+        return BackendState.HEALTHY
+
+    @property
+    def breaker_state(self) -> str:
+        return self.breaker.state.value
+
+    @property
+    def available(self) -> bool:
+        return self.state not in (BackendState.UNREACHABLE, BackendState.COOLING_DOWN)
+
+    def model_breaker(self, model: str) -> CircuitBreaker:
+        key = canonical_model(model)
+        breaker = self.model_breakers.get(key)
+        if breaker is None:
+            breaker = self.model_breakers[key] = self.new_breaker()
+        return breaker
+
+    def model_usable(self, model: str) -> bool:
+        breaker = self.model_breakers.get(canonical_model(model))
+        return breaker is None or breaker.allows()
+
+    # ---------------------------------------------------------------- inventory
 
     def target(self, path_and_query: bytes) -> bytes:
         return self.base_path + path_and_query
@@ -80,122 +156,149 @@ class Backend:
     def is_loaded(self, name: str) -> bool:
         return canonical_model(name) in self.inventory.loaded
 
-    @property
-    def available(self) -> bool:
-        return self.state is not BackendState.UNREACHABLE
-
     async def get_json(self, path: str, timeout: float = 5.0) -> dict:
-        async def fetch() -> bytes:
-            response = await self.pool.request("GET", self.target(path.encode()), _JSON_HEADERS)
-            body = await response.read()
-            if response.status != 200:
-                raise UpstreamError(f"{self.url}{path} answered {response.status}")
-            return body
-
-        data = orjson.loads(await asyncio.wait_for(fetch(), timeout))
-        if not isinstance(data, dict):
-            raise UpstreamError(f"{self.url}{path} did not answer a JSON object")
-        return data
-
-    async def refresh(self, timeout: float = 5.0) -> None:
-        """Re-read /api/tags and /api/ps; mark the backend unreachable if it does not answer."""
-        try:
-            tags, ps = await asyncio.gather(
-                self.get_json("/api/tags", timeout), self.get_json("/api/ps", timeout)
-            )
-            version = self.inventory.version
-            if version is None:
-                with contextlib.suppress(Exception):
-                    version = (await self.get_json("/api/version", timeout)).get("version")
-        except (UpstreamError, OSError, TimeoutError, orjson.JSONDecodeError) as exc:
-            if self.state is not BackendState.UNREACHABLE:
-                log.warning("backend %s unreachable: %s", self.url, exc or type(exc).__name__)
-            self.state = BackendState.UNREACHABLE
-            self.last_error = str(exc) or type(exc).__name__
-            return
-        entries = [m for m in tags.get("models") or [] if isinstance(m, dict)]
-        running = [m for m in ps.get("models") or [] if isinstance(m, dict)]
-        shows = await self._shows(entries, timeout)
-        self.inventory = Inventory(
-            tags=entries,
-            ps=running,
-            models={canonical_model(_name(m)): _name(m) for m in entries if _name(m)},
-            loaded=frozenset(canonical_model(_name(m)) for m in running if _name(m)),
-            shows=shows,
-            version=version if isinstance(version, str) else None,
-            refreshed_at=time.time(),
-        )
-        if self.state is not BackendState.HEALTHY:
-            log.info("backend %s healthy with %d models", self.url, len(entries))
-        self.state = BackendState.HEALTHY
-        self.last_error = None
-
-    async def _shows(self, entries: list[dict], timeout: float) -> dict[str, dict]:
-        """/api/show facts (capabilities, context length) for each model, fetched once per
-        digest: older servers do not list capabilities in /api/tags."""
-        known = self.inventory.shows
-        digests = {_name(m): m.get("digest") for m in self.inventory.tags}
-        shows: dict[str, dict] = {}
-        missing = []
-        for entry in entries:
-            name = _name(entry)
-            if name in known and digests.get(name) == entry.get("digest"):
-                shows[name] = known[name]
-            elif name:
-                missing.append(name)
-
-        async def show(name: str) -> None:
-            with contextlib.suppress(Exception):
-                shows[name] = await self.post_json("/api/show", {"model": name}, timeout)
-
-        await asyncio.gather(*(show(name) for name in missing))
-        return shows
+        return await self.reader.get_json(path, timeout)
 
     async def post_json(self, path: str, payload: dict, timeout: float = 5.0) -> dict:
-        async def fetch() -> bytes:
-            response = await self.pool.request(
-                "POST",
-                self.target(path.encode()),
-                [(b"Content-Type", b"application/json"), *_JSON_HEADERS],
-                orjson.dumps(payload),
-            )
-            body = await response.read()
-            if response.status != 200:
-                raise UpstreamError(f"{self.url}{path} answered {response.status}")
-            return body
+        return await self.reader.post_json(path, payload, timeout)
 
-        data = orjson.loads(await asyncio.wait_for(fetch(), timeout))
-        if not isinstance(data, dict):
-            raise UpstreamError(f"{self.url}{path} did not answer a JSON object")
-        return data
+    async def refresh(self, timeout: float = 5.0) -> bool:
+        """Health check and inventory in one: re-read /api/tags and /api/ps.
+
+        Returns True when the installed models changed (the catalogue needs a rebuild)."""
+        try:
+            inventory = await self.reader.read(self.inventory, timeout)
+        except (UpstreamError, OSError, TimeoutError, orjson.JSONDecodeError) as exc:
+            self.checks_failed += 1
+            if self.reachable is not False:
+                log.warning("backend %s unreachable: %s", self.url, exc or type(exc).__name__)
+            self.reachable = False
+            self.last_error = str(exc) or type(exc).__name__
+            self.breaker.trip(self.last_error)
+            return False
+        changed = [m.get("digest") for m in inventory.tags] != [
+            m.get("digest") for m in self.inventory.tags
+        ] or set(inventory.shows) != set(self.inventory.shows)
+        if self.reachable is not True:
+            log.info("backend %s healthy with %d models", self.url, len(inventory.models))
+            if self.breaker.state is not BreakerState.CLOSED and self.checks_failed:
+                self.breaker.success()  # it was the health check that opened it
+        self.inventory = inventory
+        self.reachable = True
+        self.checks_failed = 0
+        self.last_error = None
+        return changed
 
     def forget_facts(self) -> None:
         """Drop cached /api/show answers so the next refresh asks again."""
         self.inventory.shows = {}
 
+    # ---------------------------------------------------------------- outcomes
+
+    def started(self, model: str | None) -> None:
+        self.in_flight += 1
+        if model:
+            key = canonical_model(model)
+            self.model_in_flight[key] = self.model_in_flight.get(key, 0) + 1
+
+    def finished(self, model: str | None) -> None:
+        self.in_flight -= 1
+        if model:
+            key = canonical_model(model)
+            left = self.model_in_flight.get(key, 1) - 1
+            if left > 0:
+                self.model_in_flight[key] = left
+            else:
+                self.model_in_flight.pop(key, None)
+
+    def succeeded(self, model: str | None, metrics: Mapping[str, int] | None, cold: bool) -> None:
+        self.breaker.success()
+        if not model:
+            return
+        key = canonical_model(model)
+        if key in self.model_breakers:
+            self.model_breakers[key].success()
+        # It answered, so it is resident now: the planner need not wait for /api/ps.
+        if key not in self.inventory.loaded and key in self.inventory.models:
+            self.inventory.loaded = self.inventory.loaded | {key}
+        if metrics:
+            load = metrics.get("load_duration")
+            if cold and load:
+                self.load_seconds[key] = _ewma(self.load_seconds.get(key), load / 1e9)
+            count, duration = metrics.get("eval_count"), metrics.get("eval_duration")
+            if count and duration and count >= 4:
+                self.tokens_per_s[key] = _ewma(self.tokens_per_s.get(key), count / duration * 1e9)
+
+    def failed(self, model: str | None, kind: str, error: str | None) -> None:
+        """Count a failure against the backend, or only against this model on it."""
+        if kind == "busy":
+            self.busy_until = time.monotonic() + BUSY_SECONDS
+            return  # busy is load, not breakage
+        if kind == "not_found" and model:
+            key = canonical_model(model)
+            self.inventory.models = {k: v for k, v in self.inventory.models.items() if k != key}
+            return
+        if model and kind in ("oom", "load"):
+            self.model_breaker(model).failure(error)  # the machine is fine, this model is not
+            return
+        self.breaker.failure(error)
+        self.last_error = error
+
+    # ---------------------------------------------------------------- planner view
+
     def view(self) -> BackendView:
+        models = self.inventory.models
+        if self.model_breakers:
+            usable = frozenset(k for k in models if self.model_usable(k))
+        else:
+            usable = frozenset(models)
         return BackendView(
             name=self.url,
             state=self.state.value,
-            models=frozenset(self.inventory.models),
+            models=usable,
             loaded=self.inventory.loaded,
             in_flight=self.in_flight,
+            max_concurrent=self.settings.max_concurrent,
+            load_seconds=self.load_seconds,
+            tokens_per_s=self.tokens_per_s,
         )
 
-
-def _name(entry: dict) -> str:
-    value = entry.get("model") or entry.get("name") or ""
-    return value if isinstance(value, str) else ""
+    def describe(self) -> dict[str, Any]:
+        """For /health and the dashboard."""
+        return {
+            "url": self.url,
+            "state": self.state.value,
+            "breaker": self.breaker_state,
+            "breaker_retry_in": round(self.breaker.remaining(), 1),
+            "models": len(self.inventory.models),
+            "loaded": sorted(str(m.get("name", "")) for m in self.inventory.ps),
+            "in_flight": self.in_flight,
+            "max_concurrent": self.settings.max_concurrent,
+            "model_breakers": {
+                k: b.state.value
+                for k, b in self.model_breakers.items()
+                if b.state.value != "closed"
+            },
+            "version": self.inventory.version,
+            "error": self.last_error,
+        }
 
 
 class BackendPool:
-    """All configured backends, primary first, with a background inventory refresh."""
+    """All configured backends, primary first, each health-checked on its own schedule."""
 
-    def __init__(self, urls: Iterable[str], interval: float = 10.0) -> None:
-        self.backends = [Backend(url) for url in dict.fromkeys(urls)]
+    def __init__(
+        self,
+        urls: Iterable[str],
+        interval: float = 10.0,
+        settings: Mapping[str, BackendSettings] | None = None,
+        breaker: Callable[[], CircuitBreaker] = CircuitBreaker,
+    ) -> None:
+        settings = settings or {}
+        self.backends = [Backend(url, settings.get(url), breaker) for url in dict.fromkeys(urls)]
         self.interval = interval
         self.on_refresh: Callable[[], None] | None = None  # e.g. rebuild the catalogue
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     @property
     def primary(self) -> Backend:
@@ -206,27 +309,41 @@ class BackendPool:
         return next((b for b in self.backends if b.url == url), None)
 
     async def refresh(self) -> None:
-        await asyncio.gather(*(b.refresh() for b in self.backends))
-        if self.on_refresh is not None:
+        changed = await asyncio.gather(*(b.refresh() for b in self.backends))
+        if any(changed) and self.on_refresh is not None:
             self.on_refresh()
 
     async def start(self) -> None:
         await self.refresh()
-        self._task = asyncio.create_task(self._loop(), name="inventory-refresh")
+        if self.on_refresh is not None:
+            self.on_refresh()
+        self._tasks = [
+            asyncio.create_task(self._watch(b), name=f"health {b.url}") for b in self.backends
+        ]
 
-    async def _loop(self) -> None:
+    def _delay(self, backend: Backend) -> float:
+        """Healthy: every interval. Failing: back off 1, 2, 4 ... s, up to 30 s, so a dead
+        machine is not hammered yet a restarted one is noticed quickly."""
+        if backend.reachable:
+            return self.interval
+        return min(2.0 ** max(backend.checks_failed - 1, 0), 30.0)
+
+    async def _watch(self, backend: Backend) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(self._delay(backend))
             try:
-                await self.refresh()
-            except Exception:  # keep refreshing whatever one round did
-                log.exception("inventory refresh failed")
+                await backend.refresh()
+                if backend.reachable and self.on_refresh is not None:
+                    self.on_refresh()  # new models, and measured speeds, reach the catalogue
+            except Exception:  # keep checking whatever one round did
+                log.exception("health check of %s failed", backend.url)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
         for backend in self.backends:
             backend.pool.close()
 

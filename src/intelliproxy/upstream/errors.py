@@ -22,6 +22,12 @@ class Failure(StrEnum):
     LOAD = "load"  # runner failed to start or crashed
     SERVER = "server"  # other 5xx
     REQUEST = "request"  # 4xx caused by the request itself: never retried
+    BREAKER = "breaker_open"  # skipped: its circuit breaker refuses traffic for now
+    # After the first byte reached the client (no retry possible any more):
+    CUT = "cut"  # the connection broke mid-stream
+    STALL = "stall"  # silent longer than the inactivity timeout
+    MALFORMED = "malformed"  # a line that is not JSON
+    IN_BAND = "in_band"  # an {"error": ...} line inside the stream
 
 
 # Substrings, lower-cased, legacy (<= v0.2x) and current (llama-server) families.

@@ -28,6 +28,15 @@ class UpstreamError(Exception):
     """The backend could not be reached or broke the HTTP exchange."""
 
 
+class UpstreamStall(UpstreamError):
+    """A started response went silent for longer than allowed."""
+
+
+def _expire(waiter: asyncio.Future[None], seconds: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(UpstreamStall(f"no data for {seconds:g}s"))
+
+
 class UpstreamConnectError(UpstreamError):
     """Nothing was sent: the backend refused or did not accept the connection."""
 
@@ -214,8 +223,10 @@ class Response:
         self._wake()
 
     # -- read by the proxy
-    async def iter_chunks(self) -> AsyncIterator[bytes]:
-        """Yield body bytes as they arrive; raise UpstreamError if the body is cut."""
+    async def iter_chunks(self, idle_timeout: float | None = None) -> AsyncIterator[bytes]:
+        """Yield body bytes as they arrive; raise UpstreamError if the body is cut and
+        UpstreamStall if nothing arrives for `idle_timeout` seconds."""
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 while self._chunks:
@@ -230,9 +241,18 @@ class Response:
                     return
                 if self._error is not None:
                     raise self._error
-                self._waiter = asyncio.get_running_loop().create_future()
-                await self._waiter
-                self._waiter = None
+                waiter = self._waiter = loop.create_future()
+                timer = (
+                    loop.call_later(idle_timeout, _expire, waiter, idle_timeout)
+                    if idle_timeout
+                    else None
+                )
+                try:
+                    await waiter
+                finally:
+                    self._waiter = None
+                    if timer is not None:
+                        timer.cancel()
         finally:
             self.release()
 
@@ -307,18 +327,22 @@ class ConnectionPool:
                 method_b, target_b, headers, body_stream, content_length, connect_timeout
             )
         head = _render_head(method_b, target_b, self._host_header, headers, body)
-        for _ in range(2):
+        # Only reads are re-sent on a fresh connection when a pooled one dies unanswered:
+        # the backend may have acted on a POST before dying (a pull, a generation), and
+        # whether to try again is the caller's decision, not the transport's.
+        replayable = method_b in (b"GET", b"HEAD")
+        while True:
+            while self._idle and self._idle[-1].closed:
+                self._idle.pop()  # closed by the backend while idle
             reused = bool(self._idle)
             conn = self._idle.pop() if reused else await self._connect(connect_timeout)
-            if conn.closed:
-                continue
             response = Response(conn, method_b)
             conn.start(response, head, body)
             try:
                 await response.headers_ready
             except UpstreamError:
-                if reused and not response.headers:
-                    continue  # stale keep-alive connection: try a fresh one
+                if reused and replayable and not response.headers:
+                    continue  # stale keep-alive connection: try again
                 raise
             except BaseException:
                 conn.close()
@@ -329,20 +353,6 @@ class ConnectionPool:
                 response.complete = True
                 response.keep_alive = False
             return response
-        return await self._fresh_request(method_b, head, body, connect_timeout)
-
-    async def _fresh_request(
-        self, method: bytes, head: bytes, body: bytes | None, timeout: float | None
-    ) -> Response:
-        conn = await self._connect(timeout)
-        response = Response(conn, method)
-        conn.start(response, head, body)
-        try:
-            await response.headers_ready
-        except BaseException:
-            conn.close()
-            raise
-        return response
 
     async def _streamed_request(
         self,
