@@ -1,5 +1,5 @@
 // DOM building without HTML strings: every piece of text becomes a text node, so data
-// (prompts, model names, error messages) can never turn into markup. No innerHTML anywhere.
+// (prompts, model names, error messages) can never turn into markup.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const PROPS = new Set(["value", "checked", "disabled", "hidden", "selected", "open"]);

@@ -17,7 +17,7 @@ let datalist;
 // ---------------------------------------------------------------- fallback chains
 
 function chainRow(model = "", fallback = "") {
-  const tr = h("tr", { class: "chain" },
+  const tr = h("tr", { class: "chain", "data-model": model || null },
     h("td", {}, h("input", { name: "model", value: model, placeholder: "model, e.g. mistral:latest", list: "known-models", "aria-label": "model" })),
     h("td", { class: "arrow" }, "→"),
     h("td", {}, h("input", { name: "fallback", value: fallback, placeholder: "falls back to", list: "known-models", "aria-label": "fallback" })),

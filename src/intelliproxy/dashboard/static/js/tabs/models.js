@@ -65,7 +65,7 @@ function edit(name) {
     h("input", { type: "checkbox", value: c, checked: m.preferred_for.includes(c) }), c));
   const error = h("p", { class: "msg error", hidden: true });
   const dialog = h("dialog", { id: "model-editor", "aria-label": `Edit ${name}` },
-    h("form", { method: "dialog" },
+    h("form", { method: "dialog", novalidate: true },
       h("h2", {}, `Edit ${name}`),
       h("p", { class: "hint" }, "Saved to models.json; your values win over Ollama's facts and guesses."),
       h("div", { class: "form-row" },
