@@ -17,23 +17,28 @@ Steps for the virtual model:
    |-------------------|-------------------------------------------------------------|--------|
    | category match    | 1.0 c is preferred_for[0]; 0.6 c elsewhere in preferred_for; | 0.40   |
    |                   | 0.25 a generalist (preferred_for[0] == general); else 0     |        |
-   | capacity          | 1 - 0.30 * weak - 0.05 * over * (2 - speed/10), >= -1       | 0.30   |
+   | capacity          | 1 - 0.30 * weak - 0.08 * over * (2 - speed/10), >= -1       | 0.30   |
    |                   | weak = max(0, x - complexity), over = max(0, complexity - x)|        |
-   | speed             | speed / 10                                                  | 0.20   |
+   | speed             | speed / 10                                                  | 0.25   |
    | thinking          | 1 if `think` was asked and the model has `thinking`         | 0.10   |
 
-   fit = the weighted sum (0..1). Too weak costs 0.09 per point of complexity; needless
-   overkill 0.015..0.03 per point, more for slow models.
+   fit = the weighted sum. Too weak costs 0.09 per point of complexity; needless overkill
+   0.024..0.048 per point, more for slow models (a slow thinker on an easy prompt is the
+   most expensive mistake a router makes: benchmarks/fleet_sim.py). For the `image`
+   category only image-generation models are considered when any is available.
 3. Placement of each (model, backend) pair, added to fit:
 
    | signal          | value                                                         |
    |-----------------|---------------------------------------------------------------|
-   | warm            | +0.10 when the model is loaded on that backend (/api/ps)      |
+   | cold            | -0.03 per second of estimated load x (2 - x/10), at most 0.40; |
+   |                 | load = measured on that backend (load_duration of cold        |
+   |                 | answers), else 1 s + 0.5 s/GB of model size                   |
    | backend state   | healthy 0, busy -0.05, degraded -0.15                         |
    | load, max known | -0.10 * min(in_flight / max_concurrent, 1), -0.10 more if full |
    | load, no max    | -0.02 * min(in_flight, 5)                                     |
 
-   So a warm model wins over a cold one whose fit is up to 0.10 better, not beyond.
+   So a loaded model wins over a cold one whose fit is better by less than the load costs
+   (~0.10 for a 4.7 GB model on a mid prompt, ~0.19 on a greeting, ~0.35 for a 20 GB one).
 4. Attempts: the best model on each backend that has it (best placement first, at most 3),
    the next two models (their best backend), `default_model`, then the fallback chains of
    the models already listed; each model only once, only models passing step 1, at most 6.
@@ -61,10 +66,12 @@ from intelliproxy.routing.types import (
     Requirements,
 )
 
-W_CATEGORY, W_CAPACITY, W_SPEED, W_THINKING = 0.40, 0.30, 0.20, 0.10
+W_CATEGORY, W_CAPACITY, W_SPEED, W_THINKING = 0.40, 0.30, 0.25, 0.10
 MATCH_PRIMARY, MATCH_SECONDARY, MATCH_GENERALIST = 1.0, 0.6, 0.25
-WEAK_PER_POINT, OVERKILL_PER_POINT = 0.30, 0.05
-WARM_BONUS = 0.10
+WEAK_PER_POINT, OVERKILL_PER_POINT = 0.30, 0.08
+COLD_COST_PER_SECOND = 0.03  # fit points that one second of model loading is worth
+COLD_COST_MAX = 0.40
+WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.10
 STATE_PENALTY: Mapping[str, float] = {"healthy": 0.0, "busy": 0.05, "degraded": 0.15}
 LOAD_PENALTY, FULL_PENALTY, INFLIGHT_PENALTY = 0.10, 0.10, 0.02
 MAX_ATTEMPTS, MAX_BACKENDS_PER_MODEL, NEXT_BEST_MODELS = 6, 3, 2
@@ -105,9 +112,30 @@ def fit_score(
     return score
 
 
-def placement_score(backend: BackendView, warm: bool) -> float:
+def estimated_load_seconds(backend: BackendView, key: str, profile: ModelProfile) -> float:
+    """Measured on this backend when known, else a default by size (~1 s + 0.5 s/GB)."""
+    measured = backend.load_seconds.get(key)
+    if measured is not None:
+        return measured
+    if profile.size_bytes:
+        return 1.0 + 0.5 * profile.size_bytes / 1e9
+    if profile.parameter_size_b:
+        return 1.0 + 0.3 * profile.parameter_size_b  # ~0.6 GB per billion at 4-bit
+    return 5.0
+
+
+def cold_cost(load_seconds: float, complexity: int = 5) -> float:
+    """A load weighs more on an easy prompt, whose answer itself takes little time."""
+    urgency = 2 - complexity / 10
+    return min(COLD_COST_PER_SECOND * load_seconds * urgency, COLD_COST_MAX)
+
+
+def placement_score(
+    backend: BackendView, warm: bool, load_seconds: float = 3.35, complexity: int = 5
+) -> float:
     """Step 3 of the docstring, for a usable backend."""
-    score = (WARM_BONUS if warm else 0.0) - STATE_PENALTY.get(backend.state, 0.0)
+    cold = 0.0 if warm else cold_cost(load_seconds, complexity)
+    score = -cold - STATE_PENALTY.get(backend.state, 0.0)
     if backend.max_concurrent:
         score -= LOAD_PENALTY * min(backend.in_flight / backend.max_concurrent, 1.0)
         if backend.in_flight >= backend.max_concurrent:
@@ -128,7 +156,8 @@ def plan(
     requested_model: str | None = None,
 ) -> Plan:
     """Ordered attempts for one request; see the module docstring for the rules."""
-    hosts = _hosts(fleet)
+    complexity = max(1, min(10, classification.complexity))
+    hosts = _hosts(fleet, catalog, complexity)
     if requested_model is not None:
         return _plan_named(requested_model, requirements, catalog, fleet, hosts, fallbacks)
     if not hosts:
@@ -139,7 +168,11 @@ def plan(
         return Plan((), classification, notes)
 
     category = classification.category
-    complexity = max(1, min(10, classification.complexity))
+    if category == "image":
+        # Only an image-generation model can do what was asked; a chat model would merely
+        # describe the picture, so it serves only when no such model is available.
+        painters = {k for k in eligible if "image" in profiles[k].capabilities}
+        eligible = painters or eligible
     fits = {
         k: fit_score(profiles[k], category, complexity, requirements.thinking) for k in eligible
     }
@@ -237,7 +270,7 @@ def fleet_usable(fleet: FleetSnapshot) -> bool:
     return any(b.state in STATE_PENALTY for b in fleet.backends)
 
 
-def _hosts(fleet: FleetSnapshot) -> dict[str, list[_Host]]:
+def _hosts(fleet: FleetSnapshot, catalog: Catalog, complexity: int) -> dict[str, list[_Host]]:
     """Model key -> usable backends that have it, best placement first."""
     out: dict[str, list[_Host]] = {}
     for backend in fleet.backends:
@@ -247,8 +280,9 @@ def _hosts(fleet: FleetSnapshot) -> dict[str, list[_Host]]:
         for name in backend.models:
             key = model_key(name)
             warm = key in loaded
+            load = 0.0 if warm else estimated_load_seconds(backend, key, catalog.profile(name))
             out.setdefault(key, []).append(
-                _Host(backend, name, placement_score(backend, warm), warm)
+                _Host(backend, name, placement_score(backend, warm, load, complexity), warm)
             )
     for found in out.values():
         found.sort(key=lambda h: (-h.placement, h.backend.name))
