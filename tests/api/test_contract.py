@@ -16,6 +16,7 @@ import time
 import httpx
 import orjson
 import pytest
+
 from tests.conftest import clear_sim, sim_requests, wait_for_inventory
 from tests.processes import start_proxy, start_simulator
 from tests.recording_upstream import Script

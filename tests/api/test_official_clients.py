@@ -9,6 +9,7 @@ from __future__ import annotations
 import ollama
 import openai
 import pytest
+
 from tests.conftest import sim_requests
 
 MODEL = "qwen2.5:7b"  # on both backends
