@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from .api import admin, inference, management, ollama, openai, openapi
+from .api import admin, inference, management, ollama, openai, openapi, performance
 from .api.http import Receive, Request, Scope, Send, send_json
 from .runtime import Runtime
 from .server import Server
@@ -64,6 +64,7 @@ OWN_ROUTES: dict[str, dict[str, Handler]] = {
     "/task": {"POST": management.task},
     "/models": {"GET": management.models},
     "/models/refresh": {"POST": admin.protected(management.refresh_models)},
+    "/performance-test": {"POST": performance.performance_test},
     **admin.ADMIN_ROUTES,
     **openapi.OPENAPI_ROUTES,
 }

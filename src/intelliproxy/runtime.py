@@ -8,6 +8,7 @@ targets by calling the pure `classify` and `plan` functions of `routing/`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from .routing.types import CATEGORIES, Classification, Requirements
 from .settings import Settings
 from .state.ops import OpsState
 from .state.records import RequestRecord
+from .upstream.airllm import AirLLMLane
 from .upstream.backends import Backend, BackendPool, BackendSettings, canonical_model
 from .upstream.breaker import CircuitBreaker
 from .upstream.errors import Failure
@@ -56,6 +58,8 @@ class Runtime:
         self.settings = settings
         self.ops = ops  # statistics, request log, metrics, config files (None in the CLI)
         self.backends = self._pool()
+        self.airllm = self._lane()
+        self._lane_task: asyncio.Task[None] | None = None
         self.fallbacks: dict[str, str] = dict(settings.model_fallbacks)
         self.default_model = settings.default_model
         self.catalog = Catalog()
@@ -78,10 +82,34 @@ class Runtime:
         pool.on_refresh = self.rebuild_catalog
         return pool
 
+    def _lane(self) -> AirLLMLane:
+        s = self.settings
+        return AirLLMLane(
+            s.airllm_host,
+            s.airllm_port,
+            enabled=s.airllm_enabled,
+            concurrency=s.airllm_concurrency,
+            timeout=s.airllm_timeout,
+        )
+
     async def start(self) -> None:
         await self.backends.start()
+        self._lane_task = asyncio.create_task(self._watch_lane(), name="airllm health")
+
+    async def _watch_lane(self) -> None:
+        while True:
+            try:
+                await self.airllm.check()
+            except Exception:  # keep watching whatever one check did
+                log.exception("AirLLM health check failed")
+            await asyncio.sleep(self.settings.inventory_interval)
 
     async def stop(self) -> None:
+        if self._lane_task is not None:
+            self._lane_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lane_task
+        self.airllm.close()
         await self.backends.stop()
 
     def rebuild_catalog(self) -> None:
@@ -89,7 +117,8 @@ class Runtime:
         shows: dict[str, dict] = {}
         for backend in self.backends.backends:
             tags.extend(backend.inventory.tags)
-            shows.update(backend.inventory.shows)
+            if self.settings.enable_auto_discovery:  # /api/show facts for unknown models
+                shows.update(backend.inventory.shows)
         measured = self._measured_speeds()
         if self.ops is not None:
             self.catalog = Catalog(
@@ -126,6 +155,10 @@ class Runtime:
             await old.stop()
         elif kind == "models":
             self.rebuild_catalog()
+        elif kind == "airllm":
+            old, self.airllm = self.airllm, self._lane()
+            old.close()
+            await self.airllm.check()
 
     def record(self, record: RequestRecord) -> None:
         if self.ops is not None:
@@ -150,8 +183,38 @@ class Runtime:
         if is_virtual(model):
             if kind == "embed":
                 return self._route_embedding(model)
-            return self._route_virtual(body, category, classification)
-        return self._route_named(body, model)
+            decision = self._route_virtual(body, category, classification)
+        else:
+            decision = self._route_named(body, model)
+        if self.airllm.enabled and self.ops is not None:
+            decision.targets = self._through_lane(decision.targets)
+        return decision
+
+    def _through_lane(self, targets: list[Target]) -> list[Target]:
+        """Models the operator switched to AirLLM go through the lane (Path B), once; the
+        lane is not a fallback for interactive traffic unless AIRLLM_FALLBACK says so."""
+        assert self.ops is not None
+        out: list[Target] = []
+        laned: set[str] = set()
+        for index, target in enumerate(targets):
+            if not target.model or not self.ops.config.airllm_for(target.model):
+                out.append(target)
+                continue
+            key = canonical_model(target.model)
+            if key in laned or (index > 0 and not self.settings.airllm_fallback):
+                continue
+            laned.add(key)
+            out.append(
+                Target(
+                    self.airllm.backend,
+                    target.model,
+                    f"{target.reason} via airllm",
+                    target.rewrite,
+                    target.drop_fields,
+                    first_byte_budget=self.airllm.timeout,
+                )
+            )
+        return out
 
     @property
     def uses_llm_classifier(self) -> bool:

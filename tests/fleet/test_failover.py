@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
 from tests.conftest import sim_requests, wait_for_inventory
 from tests.processes import Process, start_proxy, start_simulator
 

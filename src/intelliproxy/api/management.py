@@ -74,6 +74,7 @@ async def health(runtime: Runtime, request: Request, send: Send) -> None:
         "classifier_mode": runtime.settings.classifier_mode,
         "virtual_model": VIRTUAL_MODEL,
         "backends": [b.describe() for b in runtime.backends.backends],
+        "airllm": runtime.airllm.describe(),
     }
     await send_json(send, 200 if status != "unhealthy" else 503, body)
 

@@ -108,4 +108,5 @@ def build_record(
         eval_duration_ns=numbers.get("eval_duration"),
         load_duration_ns=numbers.get("load_duration"),
         fallback=bool(served and planned and served != planned),
+        airllm=bool(outcome and outcome.target and outcome.target.backend.lane == "airllm"),
     )

@@ -101,6 +101,8 @@ class Backend:
         self.tokens_per_s: dict[str, float] = {}  # canonical model -> measured speed
         self.last_error: str | None = None
         self.checks_failed = 0
+        self.limiter: asyncio.Semaphore | None = None  # set for lanes with a concurrency cap
+        self.lane = "ollama"
 
     def __repr__(self) -> str:
         return f"Backend({self.url!r}, {self.state.value})"

@@ -76,24 +76,57 @@ async def execute(
 
     `outcome` is filled in place, so a caller whose task is cancelled (client gone) still
     sees which attempts were made."""
-    outcome = outcome if outcome is not None else Outcome()
-    remaining = list(targets)
-    last_error: tuple[Response, bytes, Target] | None = None
-    down: set[str] = set()  # backends that failed at the transport level in this request
-    while remaining:
-        target = remaining.pop(0)
-        backend = target.backend
+    exchange = _Exchange(send, request, extra_headers, outcome or Outcome(), list(targets))
+    while exchange.remaining:
+        target = exchange.remaining.pop(0)
+        limiter = target.backend.limiter  # the AirLLM lane serves a few at a time, in order
+        if limiter is not None:
+            await limiter.acquire()
+        try:
+            if await exchange.attempt(target):
+                return exchange.outcome
+        finally:
+            if limiter is not None:
+                limiter.release()
+    await exchange.give_up()
+    return exchange.outcome
+
+
+class _Exchange:
+    """The state of one request's attempts."""
+
+    def __init__(
+        self, send: Send, request: Forward, extra: Headers, outcome: Outcome, targets: list[Target]
+    ) -> None:
+        self.send = send
+        self.request = request
+        self.extra = extra
+        self.outcome = outcome
+        self.remaining = targets
+        self.last_error: tuple[Response, bytes, Target] | None = None
+        self.down: set[str] = set()  # backends that failed at the transport level just now
+
+    def _failed(self, target: Target, label: str, failure: Failure, message: str) -> None:
+        target.backend.failed(target.model, failure.value, message)
+        self.outcome.attempts.append(f"{label}:{failure.value}")
+        self.outcome.failure, self.outcome.error = failure, message
+        if self.request.on_failure is not None:
+            self.remaining = self.request.on_failure(target, failure, self.remaining)
+
+    async def attempt(self, target: Target) -> bool:
+        """One try; True when the client has its answer (good or final)."""
+        request, outcome, backend = self.request, self.outcome, target.backend
         label = f"{target.model or request.client_model or '-'}@{backend.url}"
-        if backend.url in down:
-            continue  # refused or silent a moment ago in this very request: not again
+        if backend.url in self.down:
+            return False  # refused or silent a moment ago in this very request: not again
         if not _breakers_allow(target):
             outcome.attempts.append(f"{label}:{Failure.BREAKER.value}")
             outcome.failure, outcome.error = Failure.BREAKER, f"{backend.url} is cooling down"
-            continue
-        is_last = not remaining
-        budget = request.header_timeout if is_last else target.first_byte_budget
-        if budget is None:
-            budget = request.header_timeout
+            return False
+        is_last = not self.remaining
+        budget = target.first_byte_budget
+        if is_last or budget is None:
+            budget = max(request.header_timeout or 0, budget or 0) or None
         backend.started(target.model)
         try:
             # asyncio.timeout, not wait_for: no extra task on the hot path.
@@ -107,14 +140,12 @@ async def execute(
         except (UpstreamError, OSError, TimeoutError) as exc:
             backend.finished(target.model)
             failure = Failure.TIMEOUT if isinstance(exc, TimeoutError) else Failure.CONNECT
-            message = _transport_message(backend.url, failure, budget, exc)
-            backend.failed(target.model, failure.value, message)
-            outcome.attempts.append(f"{label}:{failure.value}")
-            outcome.failure, outcome.error = failure, message
             if failure is Failure.CONNECT:
-                down.add(backend.url)
-            remaining = _refine(request, target, failure, remaining)
-            continue
+                self.down.add(backend.url)
+            self._failed(
+                target, label, failure, _transport_message(backend.url, failure, budget, exc)
+            )
+            return False
         except BaseException:
             backend.finished(target.model)
             raise
@@ -128,41 +159,45 @@ async def execute(
                 backend.finished(target.model)
             message = error_message(error_body)
             failure = classify_failure(response.status, message)
-            outcome.attempts.append(f"{label}:{failure.value if failure else response.status}")
             if failure in RETRYABLE:
-                backend.failed(target.model, failure.value, message)
-                outcome.failure, outcome.error = failure, message
-                last_error = (response, error_body, target)
-                remaining = _refine(request, target, failure, remaining)
-                continue  # with no attempt left, the loop ends and this answer is relayed
+                assert failure is not None
+                self.last_error = (response, error_body, target)
+                self._failed(target, label, failure, message)
+                return False  # with no attempt left, give_up relays this answer
             # The request itself is wrong: the backend is fine, the client gets the answer.
+            outcome.attempts.append(f"{label}:{response.status}")
             backend.succeeded(None, None, False)
-            await send_buffered(send, response, error_body, extra_headers, outcome, target, request)
-            return outcome
+            await send_buffered(
+                self.send, response, error_body, self.extra, outcome, target, request
+            )
+            return True
 
         outcome.attempts.append(f"{label}:{response.status}")
         outcome.failure = outcome.error = None  # earlier attempts stay in `attempts`
         try:
-            await relay(send, response, extra_headers, outcome, target, request)
+            await relay(self.send, response, self.extra, outcome, target, request)
         finally:
             backend.finished(target.model)
             response.release()
         _report(target, response.status, outcome)
-        return outcome
+        return True
 
-    # Every attempt failed before anything reached the client.
-    if last_error is not None:
-        response, error_body, target = last_error
-        await send_buffered(send, response, error_body, extra_headers, outcome, target, request)
-    else:
-        status = 504 if outcome.failure is Failure.TIMEOUT else 502
-        if outcome.failure is Failure.BREAKER:
-            status = 503
-        message = outcome.error or "no backend is available"
-        outcome.status = status
-        await send_error(send, status, message, request.openai, extra_headers)
-    outcome.duration = time.perf_counter() - outcome.started
-    return outcome
+    async def give_up(self) -> None:
+        """Every attempt failed before anything reached the client."""
+        outcome = self.outcome
+        if self.last_error is not None:
+            response, error_body, target = self.last_error
+            await send_buffered(
+                self.send, response, error_body, self.extra, outcome, target, self.request
+            )
+        else:
+            status = 504 if outcome.failure is Failure.TIMEOUT else 502
+            if outcome.failure is Failure.BREAKER:
+                status = 503
+            outcome.status = status
+            message = outcome.error or "no backend is available"
+            await send_error(self.send, status, message, self.request.openai, self.extra)
+        outcome.duration = time.perf_counter() - outcome.started
 
 
 def _breakers_allow(target: Target) -> bool:
@@ -182,14 +217,6 @@ def _transport_message(url: str, failure: Failure, budget: float | None, exc: Ex
     if isinstance(exc, UpstreamConnectError):
         return str(exc)
     return f"backend {url} failed: {exc}"
-
-
-def _refine(
-    request: Forward, failed: Target, failure: Failure, remaining: list[Target]
-) -> list[Target]:
-    if request.on_failure is None:
-        return remaining
-    return request.on_failure(failed, failure, remaining)
 
 
 def _report(target: Target, status: int, outcome: Outcome) -> None:
