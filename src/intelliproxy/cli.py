@@ -156,7 +156,7 @@ def cmd_classify(args: argparse.Namespace) -> None:
         runtime = Runtime(settings)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(runtime.backends.refresh(), 3)
-        decision = runtime.route(body, VIRTUAL_MODEL, "chat")
+        decision = runtime.router.route(body, VIRTUAL_MODEL, "chat")
         if decision.targets:
             first = decision.targets[0]
             print(f"model      : {first.model} on {first.backend.url}")

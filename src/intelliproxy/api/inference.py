@@ -11,7 +11,8 @@ import time
 
 import orjson
 
-from ..runtime import Decision, Runtime, is_virtual
+from ..decide import Decision, is_virtual
+from ..runtime import Runtime
 from ..upstream.forward import Forward, Outcome, execute, request_headers, send_error
 from .http import ClientGone, Request, Send, cancel_on_disconnect
 from .recording import build_record
@@ -51,12 +52,12 @@ async def handle(
     model = body.get("model")
     if not isinstance(model, str) or not model:
         # Empty or odd `model`: Ollama's own answer differs by route, so ask a backend.
-        decision = Decision(targets=runtime.route_passthrough())
+        decision = Decision(targets=runtime.router.route_passthrough())
     else:
         classification = None
-        if kind == "chat" and runtime.uses_llm_classifier and is_virtual(model):
-            classification = await runtime.classify_with_llm(body)
-        decision = runtime.route(body, model, kind, classification=classification)
+        if kind == "chat" and runtime.router.uses_llm_classifier and is_virtual(model):
+            classification = await runtime.router.classify_with_llm(body)
+        decision = runtime.router.route(body, model, kind, classification=classification)
     extra = _routing_headers(decision)
     name = model if isinstance(model, str) else None
     if decision.error_status is not None:
@@ -85,7 +86,7 @@ async def handle(
         openai=openai,
         header_timeout=runtime.settings.request_timeout,
         idle_timeout=runtime.settings.stream_idle_timeout,
-        on_failure=runtime.after_failure,
+        on_failure=runtime.router.after_failure,
     )
     outcome = Outcome()
     try:

@@ -102,7 +102,7 @@ async def classify(runtime: Runtime, request: Request, send: Send) -> None:
     if not _has_prompt(body):
         await send_json(send, 400, {"error": "prompt is required and must not be empty"})
         return
-    decision = runtime.route(body, VIRTUAL_MODEL, "chat", category=body.get("task_type"))
+    decision = runtime.router.route(body, VIRTUAL_MODEL, "chat", category=body.get("task_type"))
     c = decision.classification
     first = decision.targets[0] if decision.targets else None
     await send_json(
@@ -158,7 +158,7 @@ async def task(runtime: Runtime, request: Request, send: Send) -> None:
         await send_json(send, 400, {"error": f"task_type must be one of {', '.join(CATEGORIES)}"})
         return
     generate = {"model": VIRTUAL_MODEL, "prompt": prompt, "stream": False}
-    decision = runtime.route(generate, VIRTUAL_MODEL, "chat", category=task_type)
+    decision = runtime.router.route(generate, VIRTUAL_MODEL, "chat", category=task_type)
     if decision.error_status is not None:
         await send_json(send, decision.error_status, {"error": decision.error})
         return
@@ -171,7 +171,7 @@ async def task(runtime: Runtime, request: Request, send: Send) -> None:
         client_model=VIRTUAL_MODEL,
         header_timeout=runtime.settings.request_timeout,
         idle_timeout=runtime.settings.stream_idle_timeout,
-        on_failure=runtime.after_failure,
+        on_failure=runtime.router.after_failure,
     )
     outcome = await execute(capture, forward, decision.targets, [])
     answer = capture.json()

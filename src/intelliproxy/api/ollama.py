@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from ..runtime import Runtime, is_virtual
+from ..decide import is_virtual
+from ..runtime import Runtime
 from ..upstream.backends import Backend
 from ..upstream.forward import HOP_BY_HOP, Forward, Target, execute, request_headers, send_error
 from ..upstream.http1 import UpstreamError

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..runtime import Runtime, is_virtual
+from ..decide import is_virtual
+from ..runtime import Runtime
 from . import virtual_model
 from .http import Request, Send, send_json
 from .ollama import _forward_one, _owner, merged_tags

@@ -59,7 +59,7 @@ async def _run_mode(runtime: Runtime, mode: str, prompt: str, model: str | None)
         return {**result, "error": "the AirLLM service is disabled (POST /config/airllm/service)"}
     name = VIRTUAL_MODEL if routed else (model or runtime.default_model)
     body = {"model": name, "prompt": prompt, "stream": True}
-    decision = runtime.route(body, name, "chat")
+    decision = runtime.router.route(body, name, "chat")
     if not decision.targets:
         return {**result, "error": decision.error or "no model is available"}
     first = decision.targets[0]

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ..runtime import Decision
+from ..decide import Decision
 from ..state.records import RequestRecord
 from ..upstream.errors import Failure
 from ..upstream.forward import Outcome
