@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import time
 from dataclasses import dataclass, field
 
 import orjson
 
+from ..routing.catalog import model_key
 from .http1 import ConnectionPool, UpstreamError
 
 _JSON_HEADERS = [(b"Accept", b"application/json")]
 
 
-@functools.lru_cache(maxsize=4096)
-def canonical_model(name: str) -> str:
-    """Ollama's lookup key: case-insensitive, `:latest` implied when no tag is given.
-
-    Cached: the same few names are looked up several times on every request."""
-    name = name.strip().lower()
-    last = name.rsplit("/", 1)[-1]
-    return name if ":" in last else name + ":latest"
+# Ollama's lookup key for a model name (case-insensitive, `:latest` implied): one definition,
+# shared with the catalogue so both sides always agree on what "the same model" means.
+canonical_model = model_key
 
 
 def entry_name(entry: dict) -> str:
