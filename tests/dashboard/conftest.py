@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
 from tests.conftest import BACKEND_A, BACKEND_B
 from tests.dashboard.dashhelpers import (
     CHROMIUM,
@@ -76,6 +77,17 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def console() -> Console:
     return Console()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Stop collecting console errors when the test body ends (see `Console.done`)."""
+    try:
+        return (yield)
+    finally:
+        console = getattr(item, "funcargs", {}).get("console")
+        if isinstance(console, Console):
+            console.done = True
 
 
 @pytest.fixture

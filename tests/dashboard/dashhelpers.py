@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page
+
 from tests.conftest import BACKEND_A, BACKEND_B, wait_for_inventory
 from tests.processes import Process, start_proxy
 
@@ -66,6 +67,12 @@ class Console:
 
     errors: list[str] = field(default_factory=list)
     allowed: list[re.Pattern[str]] = field(default_factory=list)
+    done: bool = False  # set when the test body ends: fixtures' teardown may stop the proxy
+    # under a page that is still polling, and that is not the page's fault
+
+    def record(self, text: str) -> None:
+        if not self.done:
+            self.errors.append(text)
 
     def expect(self, pattern: str) -> None:
         """Announce an error the test provokes on purpose (e.g. Chrome logging a 400)."""
@@ -81,10 +88,10 @@ def new_page(browser: Browser, console: Console, width: int = 1280, height: int 
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
-            console.errors.append(f"console: {message.text} @ {message.location.get('url')}")
+            console.record(f"console: {message.text} @ {message.location.get('url')}")
 
     page.on("console", on_console)
-    page.on("pageerror", lambda error: console.errors.append(f"pageerror: {error}"))
+    page.on("pageerror", lambda error: console.record(f"pageerror: {error}"))
     return page
 
 

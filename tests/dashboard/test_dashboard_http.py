@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.processes import Process
 
 from intelliproxy.dashboard.assets import CSP, Assets
+from tests.processes import Process
 
 STATIC = Path(__file__).parents[2] / "src" / "intelliproxy" / "dashboard" / "static"
 
