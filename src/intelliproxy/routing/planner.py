@@ -157,9 +157,13 @@ def plan(
 ) -> Plan:
     """Ordered attempts for one request; see the module docstring for the rules."""
     complexity = max(1, min(10, classification.complexity))
-    hosts = _hosts(fleet, catalog, complexity)
     if requested_model is not None:
+        # Only the asked-for model and its fallback chain matter: skip scoring the rest.
+        wanted = {model_key(requested_model)}
+        wanted.update(model_key(m) for m in fallback_chain(requested_model, fallbacks))
+        hosts = _hosts(fleet, catalog, complexity, wanted)
         return _plan_named(requested_model, requirements, catalog, fleet, hosts, fallbacks)
+    hosts = _hosts(fleet, catalog, complexity)
     if not hosts:
         return Plan((), classification, (NO_BACKEND,))
     profiles = {key: catalog.profile(found[0].name) for key, found in hosts.items()}
@@ -270,8 +274,13 @@ def fleet_usable(fleet: FleetSnapshot) -> bool:
     return any(b.state in STATE_PENALTY for b in fleet.backends)
 
 
-def _hosts(fleet: FleetSnapshot, catalog: Catalog, complexity: int) -> dict[str, list[_Host]]:
-    """Model key -> usable backends that have it, best placement first."""
+def _hosts(
+    fleet: FleetSnapshot,
+    catalog: Catalog,
+    complexity: int,
+    only: set[str] | None = None,
+) -> dict[str, list[_Host]]:
+    """Model key -> usable backends that have it, best placement first (`only`: just these)."""
     out: dict[str, list[_Host]] = {}
     for backend in fleet.backends:
         if backend.state not in STATE_PENALTY:
@@ -279,6 +288,8 @@ def _hosts(fleet: FleetSnapshot, catalog: Catalog, complexity: int) -> dict[str,
         loaded = {model_key(name) for name in backend.loaded}
         for name in backend.models:
             key = model_key(name)
+            if only is not None and key not in only:
+                continue
             warm = key in loaded
             load = 0.0 if warm else estimated_load_seconds(backend, key, catalog.profile(name))
             out.setdefault(key, []).append(
