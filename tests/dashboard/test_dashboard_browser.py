@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -229,10 +230,16 @@ def test_fallback_chains_are_edited_checked_and_survive_a_restart(
     page.fill("#timeout-form input", "300")
     page.click("#timeout-form button[type=submit]")
     expect(page.locator("#timeout-form .msg")).to_contain_text("Saved: 300 s")
-    page.close()
 
     # Restart the proxy process on the same DATA_DIR: the dashboard shows what was saved.
-    fresh_proxy.stop()
+    # An open, polling dashboard must not hold the shutdown up (no long-lived streams).
+    show_tab(page, "status")
+    console.expect("ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE")
+    started = time.monotonic()
+    assert fresh_proxy.stop() == 0
+    assert time.monotonic() - started < 3
+    expect(page.locator("#live")).to_have_text("connection lost — retrying…")
+    page.close()
     restarted = start_dashboard_proxy(dash_fleet, data_dir=str(data_dir))
     try:
         page = new_page(browser, console)

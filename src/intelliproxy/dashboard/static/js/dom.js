@@ -97,6 +97,11 @@ export function number(n, digits = 0) {
   return Number(n).toLocaleString("en-US", { maximumFractionDigits: digits });
 }
 
+/** "1 error", "3 errors" */
+export function plural(n, word) {
+  return `${number(n)} ${word}${n === 1 ? "" : "s"}`;
+}
+
 export function clock(iso) {
   if (!iso) return "–";
   return new Date(iso).toLocaleTimeString("en-GB", { hour12: false });

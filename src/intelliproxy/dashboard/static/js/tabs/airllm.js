@@ -57,7 +57,7 @@ async function load() {
 
 export default {
   live: false,
-  mount(panel) {
+  mount(panel, ctx) {
     target = ollamaTargetCard("airllm-ollama", () => load());
     enabled = h("input", { type: "checkbox", role: "switch", name: "enabled", id: "airllm-enabled" });
     host = field("AirLLM host", { name: "host", autocomplete: "off" });
@@ -81,9 +81,9 @@ export default {
     });
     modelsBody = h("tbody", {});
     modelsNote = h("p", { class: "msg", hidden: true });
-    disabledHint = h("p", { class: "msg error", hidden: true }, "The AirLLM service is disabled: these toggles are stored but take effect only once it is enabled.");
+    disabledHint = h("p", { class: "msg warn", role: "status", hidden: true }, "The AirLLM service is disabled: these toggles are stored but take effect only once it is enabled.");
     panel.append(
-      h("p", { class: "hint" }, "Client → router :9998 → AirLLM → target Ollama. Settings are stored in router_config.json and survive restarts."),
+      h("p", { class: "hint" }, `Client → router ${ctx.config.api_base.replace(/^https?:\/\//, "")} → AirLLM → target Ollama. Settings are stored in router_config.json and survive restarts.`),
       h("div", { class: "grid" }, target.el, service),
       h("div", { class: "card", id: "airllm-models" },
         h("h2", {}, "Per-model AirLLM"),

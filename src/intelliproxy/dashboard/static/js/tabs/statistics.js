@@ -3,7 +3,7 @@
 
 import { change, getJSON } from "../api.js";
 import { barList, donut, lineChart, rangeBars } from "../charts.js";
-import { h, message, number, seconds, shortUrl } from "../dom.js";
+import { h, message, number, plural, seconds, shortUrl } from "../dom.js";
 
 let root;
 let view;
@@ -65,7 +65,7 @@ function render(s) {
       chartCard("Tokens/s per backend", "average generation speed", barList(speedRows(s.latency?.backends, shortUrl), { cls: "alt" }), "chart-tps-backends"),
       chartCard("Categories", "what the classifier decided",
         donut(Object.entries(s.categories || {}).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value }))), "chart-categories"),
-      chartCard("Errors and fallbacks", `${number(s.fallbacks)} fallbacks`,
+      chartCard("Errors and fallbacks", plural(s.fallbacks || 0, "fallback"),
         h("div", {},
           barList(errorRows, { cls: "bad", empty: "No errors recorded." }),
           h("h3", {}, "Status codes"),

@@ -2,7 +2,7 @@
 // what Ollama reports as resident (/api/ps), and the AirLLM lane.
 
 import { getJSON } from "../api.js";
-import { badge, bytes, card, chips, h, number, relative, shortUrl, table } from "../dom.js";
+import { badge, bytes, card, chips, h, number, plural, relative, shortUrl, table } from "../dom.js";
 
 let root;
 let last = "";
@@ -71,7 +71,7 @@ function render(health, ps, stats, air) {
       kpi("Backends healthy", `${healthy} / ${backends.length}`, shortUrl(health.ollama_url) + " primary"),
       kpi("In flight", number(inFlight), "requests running now"),
       kpi("Models", number(health.models_available), `${loaded} loaded`),
-      kpi("Requests", number(stats.total_requests), `${number(stats.error_total)} errors · ${number(stats.fallbacks)} fallbacks`),
+      kpi("Requests", number(stats.total_requests), `${plural(stats.error_total || 0, "error")} · ${plural(stats.fallbacks || 0, "fallback")}`),
     ),
     h("div", { class: "card", id: "backends" },
       h("div", { class: "card-head" }, h("h2", {}, "Backends"), h("span", { class: "hint" }, `virtual model: ${health.virtual_model || "IntelliProxyLLM"}`)),
