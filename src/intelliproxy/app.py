@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from .api import admin, inference, management, ollama, openai, openapi, performance
+from .api import admin, guards, inference, management, ollama, openai, openapi, performance
 from .api.http import Receive, Request, Scope, Send, send_json
 from .runtime import Runtime
 from .server import Server
@@ -102,6 +102,11 @@ def build_api_app(runtime: Runtime) -> Callable[[Scope, Receive, Send], Awaitabl
                 await send_json(send, 405, {"error": "405 method not allowed"})
                 return
             handler = ollama.passthrough
+        elif own and request.method not in ("GET", "HEAD"):
+            refusal = guards.cross_site_refusal(runtime, request)
+            if refusal is not None:
+                await send_json(send, 403, {"error": refusal})
+                return
         try:
             await handler(runtime, request, send)
         except Exception:

@@ -429,3 +429,27 @@ def test_conduit_not_validator(own_sim):
         },
     )
     assert r.status_code == 200 and r.json()["done"] is True
+
+
+def test_browser_cannot_be_used_to_change_configuration(proxy):
+    body = b'{"fallbacks": {"a:1b": "b:1b"}, "timeout": 300}'
+    evil = httpx.post(
+        proxy.url + "/config/fallbacks",
+        content=body,
+        headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},
+    )
+    assert evil.status_code == 403 and "refused" in evil.json()["error"]
+    rebound = httpx.post(
+        proxy.url + "/config/fallbacks",
+        content=body,
+        headers={"Host": f"evil.example:{proxy.port}"},
+    )
+    assert rebound.status_code == 403 and "DNS rebinding" in rebound.json()["error"]
+    assert httpx.get(proxy.url + "/config/fallbacks").json()["fallbacks"].get("a:1b") is None
+    # Inference is not a configuration change: browsers (Open WebUI) may call it cross-site.
+    r = httpx.post(
+        proxy.url + "/api/generate",
+        json={"model": "qwen2.5:7b", "prompt": "x", "stream": False},
+        headers={"Origin": "http://localhost:3000"},
+    )
+    assert r.status_code == 200

@@ -20,13 +20,12 @@ the loopback-only configuration routes through the operator's browser.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
-import re
 from collections.abc import Awaitable, Callable
 
 from .. import VIRTUAL_MODEL
-from ..api import admin, ollama
+from ..api import ollama
+from ..api.guards import cross_site_refusal, host_name
 from ..api.http import Receive, Request, Scope, Send, send_json
 from ..routing.types import CATEGORIES
 from ..runtime import Runtime
@@ -37,46 +36,6 @@ log = logging.getLogger("intelliproxy.dashboard")
 Handler = Callable[[Runtime, Request, Send], Awaitable[object]]
 POLL_INTERVAL_MS = 2000
 SAFE_METHODS = ("GET", "HEAD")
-_HOST_RE = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
-
-
-def host_name(request: Request) -> str | None:
-    """The host part of the Host header ("[::1]" keeps its brackets), None if unusable."""
-    raw = (request.header(b"host") or b"").decode("latin-1").strip()
-    match = _HOST_RE.match(raw)
-    return match.group(1) if match else None
-
-
-def _is_ip_or_localhost(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
-def cross_site_refusal(runtime: Runtime, request: Request) -> str | None:
-    """Why a mutating request must not reach the handlers, or None when it may."""
-    site = request.header(b"sec-fetch-site")
-    if site is not None and site not in (b"same-origin", b"none"):
-        return "cross-site request refused: use the dashboard page or curl"
-    origin = request.header(b"origin")
-    if origin is not None and origin != b"http://" + (request.header(b"host") or b"").strip():
-        return "cross-origin request refused: Origin does not match this dashboard"
-    host = host_name(request)
-    # Without a token, loopback clients may change things: a page on a DNS-rebound name
-    # (evil.example -> 127.0.0.1) would be such a client, so insist on an address here.
-    guarded = not runtime.settings.admin_token and admin.is_loopback(request.client_host)
-    if guarded and (host is None or not _is_ip_or_localhost(host)):
-        return (
-            "without ADMIN_TOKEN the dashboard only accepts changes when opened by IP address "
-            "or as localhost (protection against DNS rebinding)"
-        )
-    return None
-
-
 def _routes() -> tuple[dict[str, dict[str, Handler]], tuple[tuple[str, dict[str, Handler]], ...]]:
     from ..app import OLLAMA_ROUTES, OWN_PREFIXES, OWN_ROUTES  # app.py imports us lazily
 
