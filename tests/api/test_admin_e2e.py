@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
 from tests.conftest import wait_for_inventory
 from tests.processes import Process, free_port, start_proxy, start_simulator, wait_http
 

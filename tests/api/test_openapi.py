@@ -29,10 +29,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from tests.conftest import wait_for_inventory
-from tests.processes import Process, start_proxy, start_simulator
 
 from intelliproxy.api.openapi import PATHS, build_document
+from tests.conftest import wait_for_inventory
+from tests.processes import Process, start_proxy, start_simulator
 
 TOKEN = "schemathesis-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
