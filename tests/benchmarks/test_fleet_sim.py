@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from benchmarks.fleet_sim import models as hw
 from benchmarks.fleet_sim.cli import main, parse_overrides, planner_constants, run_policy
 from benchmarks.fleet_sim.engine import Simulation
@@ -16,7 +17,6 @@ from benchmarks.fleet_sim.models import BackendSpec, ModelSpec
 from benchmarks.fleet_sim.policies import all_policies, can_serve, naive_model
 from benchmarks.fleet_sim.scoring import fit
 from benchmarks.fleet_sim.workload import Request, body_for, make_workload
-
 from intelliproxy.routing import planner
 from intelliproxy.routing.catalog import Catalog
 from intelliproxy.routing.classifier import classify

@@ -66,7 +66,9 @@ def traffic(dash_proxy: Process, dash_fleet: Fleet) -> list[httpx.Response]:
 # ---------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API marks an asyncio loop as running in
+# this thread until it is closed, which would break every asyncio test collected after it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

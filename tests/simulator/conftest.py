@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from tests.simulator.simhelpers import fast_config
 
 from intelliproxy.simulator.server import RunningSimulator, ThreadedSimulator, run_in_thread, start
+from tests.simulator.simhelpers import fast_config
 
 
 @pytest.fixture

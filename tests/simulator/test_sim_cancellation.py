@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 
 import httpx
-from tests.simulator.simhelpers import fast_config, wait_for
 
 from intelliproxy.simulator.server import start
+from tests.simulator.simhelpers import fast_config, wait_for
 
 CHAT = {"model": "mistral", "messages": [{"role": "user", "content": "hi"}]}
 

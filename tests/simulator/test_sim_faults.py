@@ -7,9 +7,9 @@ import json
 
 import httpx
 import pytest
-from tests.simulator.simhelpers import fast_config, ndjson
 
 from intelliproxy.simulator.server import start
+from tests.simulator.simhelpers import fast_config, ndjson
 
 CHAT = {"model": "mistral", "messages": [{"role": "user", "content": "hi"}]}
 RUNNER_STOPPED = (

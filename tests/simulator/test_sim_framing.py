@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+
 from tests.simulator.simhelpers import ndjson
 
 METRICS = ("total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration",

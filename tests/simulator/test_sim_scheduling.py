@@ -6,10 +6,10 @@ import asyncio
 from datetime import datetime, timedelta
 
 import httpx
-from tests.simulator.simhelpers import fast_config
 
 from intelliproxy.simulator import SimConfig, SimModel
 from intelliproxy.simulator.server import start
+from tests.simulator.simhelpers import fast_config
 
 GiB = 1 << 30
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from prometheus_client.parser import text_string_to_metric_families
-from tests.state.statehelpers import A, B, rec
 
 from intelliproxy.state.metrics import CONTENT_TYPE, Metrics
 from intelliproxy.upstream.backends import BackendPool, BackendState
+from tests.state.statehelpers import A, B, rec
 
 
 def samples(text: bytes) -> dict[tuple[str, tuple], float]:

@@ -8,13 +8,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from tests.state.statehelpers import rec
 
 from intelliproxy.runtime import Runtime
 from intelliproxy.settings import Settings
 from intelliproxy.state.config_store import ROUTER_CONFIG, ConfigError
 from intelliproxy.state.ops import OpsState
 from intelliproxy.state.stats import STATS_FILE
+from tests.state.statehelpers import rec
 
 
 def make(tmp_path: Path, **overrides: object) -> tuple[OpsState, Settings]:

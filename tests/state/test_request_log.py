@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from tests.state.statehelpers import T0, A, rec
 
 from intelliproxy.state.request_log import PROMPT_LIMIT, RequestLog
+from tests.state.statehelpers import T0, A, rec
 
 
 def test_entries_are_newest_first_and_the_ring_keeps_the_last_n() -> None:

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.state.statehelpers import T0, A, B, rec
 
 from intelliproxy.state.records import ERROR_KINDS
 from intelliproxy.state.stats import OTHER, STATS_FILE, Stats, percentile
+from tests.state.statehelpers import T0, A, B, rec
 
 
 class Clock:
