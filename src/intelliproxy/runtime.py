@@ -123,8 +123,12 @@ class Runtime:
                 for backend, new in zip(self.backends.backends, fresh.backends, strict=True):
                     backend.settings = new.settings  # same machines, new limits
                 return
+            try:
+                await fresh.start()
+            except Exception:
+                await fresh.stop()  # keep serving from the backends we had
+                raise
             old, self.backends = self.backends, fresh
-            await fresh.start()
             await old.stop()
         elif kind == "models":
             self.rebuild_catalog()

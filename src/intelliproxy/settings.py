@@ -116,6 +116,8 @@ def parse_url(name: str, raw: str) -> str:
 
 def _url(name: str, raw: str) -> str:
     value = raw.strip().rstrip("/")
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise SettingsError(f"{name}={raw!r} is not a URL (it contains spaces)")
     if "://" not in value:
         value = "http://" + value
     try:

@@ -405,3 +405,22 @@ def test_sigkill_during_concurrent_config_writes_never_breaks_a_file(
     finally:
         final.stop()
     assert accepted_total >= rounds
+
+
+def test_bad_backend_hosts_are_refused_before_anything_is_saved(tmp_path):
+    sim = start_simulator(["qwen2.5:7b"])
+    proxy = start_proxy([sim.url], data_dir=str(tmp_path))
+    try:
+        wait_for_inventory(proxy.url, 1)
+        before = (tmp_path / "router_config.json").read_text()
+        spaced = httpx.post(proxy.url + "/config/backends", json=["http://a b:11434"])
+        assert spaced.status_code == 400
+        long = httpx.post(proxy.url + "/config/ollama", json={"host": "a" * 300, "port": 11434})
+        assert long.status_code == 400 and "host" in long.json()["error"]
+        assert (tmp_path / "router_config.json").read_text() == before
+        ok = httpx.post(proxy.url + "/config/fallbacks", json={"fallbacks": {}, "timeout": 300})
+        assert ok.status_code == 200  # nothing stuck behind a bad value
+        assert httpx.get(proxy.url + "/health").json()["backends"][0]["state"] == "healthy"
+    finally:
+        proxy.stop()
+        sim.stop()

@@ -166,7 +166,13 @@ def check_host(field: str, value: object) -> str:
             ipaddress.IPv6Address(host.strip("[]"))
         except ValueError:
             raise ValueError(f"{field}: {host!r} is not a host name (no port here)") from None
-        host = host.strip("[]")
+        return host.strip("[]")
+    try:  # what the resolver will be asked: labels of at most 63 characters, IDNA-encodable
+        host.encode("idna")
+    except UnicodeError:
+        raise ValueError(f"{field}: {host!r} is not a valid host name") from None
+    if len(host) > 253:
+        raise ValueError(f"{field}: {host!r} is not a valid host name (too long)")
     return host
 
 
@@ -461,6 +467,7 @@ class ConfigStore:
             reconcile_primary(new, ollama_wins=_ollama_wins(changes))
         except ValueError as exc:
             raise ValueError(f"ollama_host: {exc}") from None
+        new = check_router(new)  # the primary copied between fields is checked too
         await self._write(self.router_path, new)
         self.router = new
         return new
