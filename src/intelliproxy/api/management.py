@@ -102,7 +102,11 @@ async def classify(runtime: Runtime, request: Request, send: Send) -> None:
     if not _has_prompt(body):
         await send_json(send, 400, {"error": "prompt is required and must not be empty"})
         return
-    decision = runtime.router.route(body, VIRTUAL_MODEL, "chat", category=body.get("task_type"))
+    task_type = body.get("task_type")
+    if task_type is not None and task_type not in CATEGORIES:
+        await send_json(send, 400, {"error": f"task_type must be one of {', '.join(CATEGORIES)}"})
+        return
+    decision = runtime.router.route(body, VIRTUAL_MODEL, "chat", category=task_type)
     c = decision.classification
     first = decision.targets[0] if decision.targets else None
     await send_json(
