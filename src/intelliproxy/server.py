@@ -174,7 +174,7 @@ class HttpProtocol(asyncio.Protocol):
         self.cycle: _Cycle | None = None  # the exchange receiving its body now
         self.active: _Cycle | None = None  # the exchange whose response is being written
         self._queue: deque[_Cycle] = deque()  # pipelined requests waiting their turn
-        self._idle: asyncio.TimerHandle | None = None
+        self.idle_since: float | None = None  # monotonic time the connection went idle
         self.client: tuple[str, int] | None = None
         self.local: tuple[str, int] | None = None
 
@@ -186,13 +186,11 @@ class HttpProtocol(asyncio.Protocol):
         self.client = (peer[0], peer[1]) if isinstance(peer, tuple) else None
         self.local = (sock[0], sock[1]) if isinstance(sock, tuple) else None
         self.server.connections.add(self)
-        self._arm_idle()
+        self.idle_since = self.loop.time()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.server.connections.discard(self)
-        if self._idle is not None:
-            self._idle.cancel()
         if self._drain_waiter is not None and not self._drain_waiter.done():
             self._drain_waiter.set_result(None)
         for cycle in (self.active, self.cycle, *self._queue):
@@ -244,9 +242,7 @@ class HttpProtocol(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._url = b""
         self._headers = []
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
+        self.idle_since = None
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -346,15 +342,11 @@ class HttpProtocol(asyncio.Protocol):
         if self._queue:
             self._run(self._queue.popleft())
         else:
-            self._arm_idle()
+            self.idle_since = self.loop.time()  # the server's sweeper closes it eventually
 
-    def _arm_idle(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        self._idle = self.loop.call_later(self.server.keep_alive_timeout, self._close_idle)
-
-    def _close_idle(self) -> None:
-        if self.active is None and self.cycle is None and not self.closed:
+    def close_if_idle(self, now: float, timeout: float) -> None:
+        idle = self.idle_since
+        if idle is not None and now - idle > timeout and self.active is None and not self.closed:
             self.transport.close()
 
 
@@ -369,6 +361,7 @@ class Server:
         self.connections: set[HttpProtocol] = set()
         self.stopping = False
         self._server: asyncio.AbstractServer | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -382,10 +375,23 @@ class Server:
         sockets = self._server.sockets
         if sockets:
             self.port = sockets[0].getsockname()[1]
+        # One sweep for all connections instead of a timer re-armed on every request.
+        self._sweeper = asyncio.create_task(self._sweep_idle())
+
+    async def _sweep_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = min(5.0, self.keep_alive_timeout / 2)
+        while True:
+            await asyncio.sleep(interval)
+            now = loop.time()
+            for conn in list(self.connections):
+                conn.close_if_idle(now, self.keep_alive_timeout)
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop accepting, let running exchanges finish for `grace` seconds, then close."""
         self.stopping = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self._server is not None:
             self._server.close()
         for conn in list(self.connections):

@@ -6,8 +6,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from ..decide import Decision
 from ..state.records import RequestRecord
 from ..upstream.errors import Failure
@@ -37,19 +35,6 @@ def prompt_excerpt(body: Mapping[str, Any]) -> str:
     return ""
 
 
-def _metrics(final: bytes | None) -> dict[str, Any]:
-    if not final:
-        return {}
-    try:
-        data = orjson.loads(final)
-    except orjson.JSONDecodeError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    keys = ("prompt_eval_count", "eval_count", "eval_duration", "load_duration")
-    return {k: data[k] for k in keys if isinstance(data.get(k), int)}
-
-
 def error_kind(outcome: Outcome, cancelled: bool) -> str | None:
     if cancelled:
         return "cancelled"
@@ -77,7 +62,7 @@ def build_record(
     error: str | None = None,
 ) -> RequestRecord:
     classification = decision.classification
-    numbers = _metrics(outcome.final_chunk) if outcome else {}
+    numbers = (outcome.final_metrics if outcome else None) or {}
     planned = decision.targets[0].model if decision.targets else None
     served = outcome.model if outcome else None
     kind = error_kind(outcome, cancelled) if outcome else ("cancelled" if cancelled else "routing")

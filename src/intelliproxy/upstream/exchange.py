@@ -66,6 +66,7 @@ class Outcome:
     stream_error: str | None = None  # the stream broke after the client got bytes
     ttfb: float | None = None  # seconds to the first byte relayed
     final_chunk: bytes | None = None  # the `done: true` line, for token counts
+    final_metrics: dict[str, int] | None = None  # its counters, parsed once
     target: Target | None = None  # the attempt that served
     started: float = field(default_factory=time.perf_counter)
     duration: float = 0.0

@@ -227,4 +227,5 @@ def _report(target: Target, status: int, outcome: Outcome) -> None:
         # Ollama's runner died mid-answer: count it against the model on this backend.
         backend.failed(target.model, Failure.LOAD.value, outcome.stream_error)
     elif status < 500:
-        backend.succeeded(target.model, _final_metrics(outcome.final_chunk), target.cold)
+        outcome.final_metrics = _final_metrics(outcome.final_chunk)
+        backend.succeeded(target.model, outcome.final_metrics, target.cold)

@@ -171,7 +171,7 @@ def _piece_sender(
         nonlocal first
         if ndjson:
             # Cheap shape check: every Ollama line is one JSON object.
-            if not (piece.startswith(b"{") and piece.rstrip(b"\r\n").endswith(b"}")):
+            if not (piece[:1] == b"{" and piece.endswith((b"}\n", b"}", b"}\r\n"))):
                 raise _Malformed(f"backend sent a line that is not JSON: {piece[:80]!r}")
             if piece.startswith(b'{"error"'):
                 outcome.stream_error = error_message(piece)
