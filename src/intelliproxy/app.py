@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from .api import admin, guards, inference, management, ollama, openai, openapi, performance
+from .api import admin, inference, management, ollama, openai, openapi, performance
+from .api.dispatch import Handler, run_handler
 from .api.http import Receive, Request, Scope, Send, send_json
 from .runtime import Runtime
 from .server import Server
@@ -17,8 +17,6 @@ from .state.ops import OpsState
 from .upstream.forward import send_error
 
 log = logging.getLogger("intelliproxy")
-
-Handler = Callable[[Runtime, Request, Send], Awaitable[object]]
 
 
 def _inference(kind: str, openai_shape: bool) -> Handler:
@@ -102,18 +100,7 @@ def build_api_app(runtime: Runtime) -> Callable[[Scope, Receive, Send], Awaitabl
                 await send_json(send, 405, {"error": "405 method not allowed"})
                 return
             handler = ollama.passthrough
-        elif own and request.method not in ("GET", "HEAD"):
-            refusal = guards.cross_site_refusal(runtime, request)
-            if refusal is not None:
-                await send_json(send, 403, {"error": refusal})
-                return
-        try:
-            await handler(runtime, request, send)
-        except Exception:
-            # Never a traceback for the client; the log keeps it for the operator.
-            log.exception("unhandled error on %s %s", request.method, request.path)
-            with contextlib.suppress(Exception):
-                await send_json(send, 500, {"error": "internal proxy error, see the proxy log"})
+        await run_handler(runtime, request, send, handler, guarded=own)
 
     return app
 

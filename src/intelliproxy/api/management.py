@@ -33,6 +33,31 @@ async def _json_body(request: Request, send: Send) -> dict[str, Any] | None:
     return data
 
 
+def internal_generate(
+    runtime: Runtime, body: dict[str, Any], *, timeout: float | None = None, failover: bool = True
+) -> Forward:
+    """A /api/generate the proxy sends on its own behalf (/task, /performance-test)."""
+    return Forward(
+        method="POST",
+        target=b"/api/generate",
+        headers=[(b"content-type", b"application/json")],
+        body=orjson.dumps(body),
+        client_model=body["model"],
+        header_timeout=timeout or runtime.settings.request_timeout,
+        idle_timeout=runtime.settings.stream_idle_timeout,
+        on_failure=runtime.router.after_failure if failover else None,
+    )
+
+
+async def _task_type(body: dict[str, Any], send: Send) -> tuple[bool, str | None]:
+    """(valid, task_type); answers 400 itself for an unknown category."""
+    task_type = body.get("task_type")
+    if task_type is not None and task_type not in CATEGORIES:
+        await send_json(send, 400, {"error": f"task_type must be one of {', '.join(CATEGORIES)}"})
+        return False, None
+    return True, task_type
+
+
 def _has_prompt(body: dict[str, Any]) -> bool:
     if isinstance(body.get("prompt"), str) and body["prompt"].strip():
         return True
@@ -102,9 +127,8 @@ async def classify(runtime: Runtime, request: Request, send: Send) -> None:
     if not _has_prompt(body):
         await send_json(send, 400, {"error": "prompt is required and must not be empty"})
         return
-    task_type = body.get("task_type")
-    if task_type is not None and task_type not in CATEGORIES:
-        await send_json(send, 400, {"error": f"task_type must be one of {', '.join(CATEGORIES)}"})
+    valid, task_type = await _task_type(body, send)
+    if not valid:
         return
     decision = runtime.router.route(body, VIRTUAL_MODEL, "chat", category=task_type)
     c = decision.classification
@@ -157,9 +181,8 @@ async def task(runtime: Runtime, request: Request, send: Send) -> None:
     if not isinstance(prompt, str) or not prompt.strip():
         await send_json(send, 400, {"error": "prompt is required and must not be empty"})
         return
-    task_type = body.get("task_type")
-    if task_type is not None and task_type not in CATEGORIES:
-        await send_json(send, 400, {"error": f"task_type must be one of {', '.join(CATEGORIES)}"})
+    valid, task_type = await _task_type(body, send)
+    if not valid:
         return
     generate = {"model": VIRTUAL_MODEL, "prompt": prompt, "stream": False}
     decision = runtime.router.route(generate, VIRTUAL_MODEL, "chat", category=task_type)
@@ -167,16 +190,7 @@ async def task(runtime: Runtime, request: Request, send: Send) -> None:
         await send_json(send, decision.error_status, {"error": decision.error})
         return
     capture = _Capture()
-    forward = Forward(
-        method="POST",
-        target=b"/api/generate",
-        headers=[(b"content-type", b"application/json")],
-        body=orjson.dumps(generate),
-        client_model=VIRTUAL_MODEL,
-        header_timeout=runtime.settings.request_timeout,
-        idle_timeout=runtime.settings.stream_idle_timeout,
-        on_failure=runtime.router.after_failure,
-    )
+    forward = internal_generate(runtime, generate)
     outcome = await execute(capture, forward, decision.targets, [])
     answer = capture.json()
     if not outcome.ok or not isinstance(answer, dict) or "response" not in answer:

@@ -20,9 +20,9 @@ import orjson
 
 from .. import VIRTUAL_MODEL
 from ..runtime import Runtime
-from ..upstream.forward import Forward, Target, execute
+from ..upstream.forward import Target, execute
 from .http import Request, Send, send_json
-from .management import _json_body
+from .management import _json_body, internal_generate
 
 MODES = ("direct", "direct_airllm", "llm", "llm_airllm")
 
@@ -69,15 +69,8 @@ async def _run_mode(runtime: Runtime, mode: str, prompt: str, model: str | None)
         target = Target(first.backend, first.model, "performance test", True)
     result.update(model=target.model, backend=target.backend.url)
     timer = _Timer()
-    forward = Forward(
-        method="POST",
-        target=b"/api/generate",
-        headers=[(b"content-type", b"application/json")],
-        body=orjson.dumps(body),
-        client_model=name,
-        header_timeout=runtime.airllm.timeout if airllm else runtime.settings.request_timeout,
-        idle_timeout=runtime.settings.stream_idle_timeout,
-    )
+    timeout = runtime.airllm.timeout if airllm else None
+    forward = internal_generate(runtime, body, timeout=timeout, failover=False)  # one path only
     outcome = await execute(timer, forward, [target], [])
     total = time.perf_counter() - timer.started
     result.update(

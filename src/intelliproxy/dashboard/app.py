@@ -19,13 +19,13 @@ the loopback-only configuration routes through the operator's browser.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from .. import VIRTUAL_MODEL
 from ..api import ollama
-from ..api.guards import cross_site_refusal, host_name
+from ..api.dispatch import SAFE_METHODS, Handler, run_handler
+from ..api.guards import host_name
 from ..api.http import Receive, Request, Scope, Send, send_json
 from ..routing.types import CATEGORIES
 from ..runtime import Runtime
@@ -33,9 +33,9 @@ from .assets import COMMON_HEADERS, Assets, send_asset
 
 log = logging.getLogger("intelliproxy.dashboard")
 
-Handler = Callable[[Runtime, Request, Send], Awaitable[object]]
 POLL_INTERVAL_MS = 2000
-SAFE_METHODS = ("GET", "HEAD")
+
+
 def _routes() -> tuple[dict[str, dict[str, Handler]], tuple[tuple[str, dict[str, Handler]], ...]]:
     from ..app import OLLAMA_ROUTES, OWN_PREFIXES, OWN_ROUTES  # app.py imports us lazily
 
@@ -95,16 +95,6 @@ def build_web_app(
         if handler is None:
             await send_json(send, 405, {"error": "405 method not allowed"})
             return
-        if request.method not in SAFE_METHODS:
-            refusal = cross_site_refusal(runtime, request)
-            if refusal is not None:
-                await send_json(send, 403, {"error": refusal})
-                return
-        try:
-            await handler(runtime, request, send)
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.path)
-            with contextlib.suppress(Exception):
-                await send_json(send, 500, {"error": "internal proxy error, see the proxy log"})
+        await run_handler(runtime, request, send, handler, guarded=True)
 
     return app
