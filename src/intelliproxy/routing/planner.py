@@ -16,7 +16,8 @@ Steps for the virtual model:
    | signal            | value                                                       | weight |
    |-------------------|-------------------------------------------------------------|--------|
    | category match    | 1.0 c is preferred_for[0]; 0.6 c elsewhere in preferred_for; | 0.40   |
-   |                   | 0.25 a generalist (preferred_for[0] == general); else 0     |        |
+   |                   | 0.25 a generalist (preferred_for[0] == general); -0.5 a     |        |
+   |                   | specialist of another category (a coder for a proof)        |        |
    | capacity          | 1 - 0.30 * weak - 0.08 * over * (2 - speed/10), >= -1       | 0.30   |
    |                   | weak = max(0, x - complexity), over = max(0, complexity - x)|        |
    | speed             | speed / 10                                                  | 0.25   |
@@ -30,7 +31,7 @@ Steps for the virtual model:
 
    | signal          | value                                                         |
    |-----------------|---------------------------------------------------------------|
-   | cold            | -0.03 per second of estimated load x (2 - x/10), at most 0.40; |
+   | cold            | -0.05 per second of estimated load x (2 - x/10), at most 0.40; |
    |                 | load = measured on that backend (load_duration of cold        |
    |                 | answers), else 1 s + 0.5 s/GB of model size                   |
    | backend state   | healthy 0, busy -0.05, degraded -0.15                         |
@@ -38,7 +39,7 @@ Steps for the virtual model:
    | load, no max    | -0.02 * min(in_flight, 5)                                     |
 
    So a loaded model wins over a cold one whose fit is better by less than the load costs
-   (~0.10 for a 4.7 GB model on a mid prompt, ~0.19 on a greeting, ~0.35 for a 20 GB one).
+   (~0.25 for a 4.7 GB model on a mid prompt, ~0.32 on a greeting, 0.40 for a 20 GB one).
 4. Attempts: the best model on each backend that has it (best placement first, at most 3),
    the next two models (their best backend), `default_model`, then the fallback chains of
    the models already listed; each model only once, only models passing step 1, at most 6.
@@ -68,10 +69,11 @@ from intelliproxy.routing.types import (
 
 W_CATEGORY, W_CAPACITY, W_SPEED, W_THINKING = 0.40, 0.30, 0.25, 0.10
 MATCH_PRIMARY, MATCH_SECONDARY, MATCH_GENERALIST = 1.0, 0.6, 0.25
+MATCH_OTHER_SPECIALIST = -0.5
 WEAK_PER_POINT, OVERKILL_PER_POINT = 0.30, 0.08
-COLD_COST_PER_SECOND = 0.03  # fit points that one second of model loading is worth
+COLD_COST_PER_SECOND = 0.05  # fit points that one second of model loading is worth
 COLD_COST_MAX = 0.40
-WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.10
+WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.17
 STATE_PENALTY: Mapping[str, float] = {"healthy": 0.0, "busy": 0.05, "degraded": 0.15}
 LOAD_PENALTY, FULL_PENALTY, INFLIGHT_PENALTY = 0.10, 0.10, 0.02
 MAX_ATTEMPTS, MAX_BACKENDS_PER_MODEL, NEXT_BEST_MODELS = 6, 3, 2
@@ -100,6 +102,8 @@ def fit_score(
         match = MATCH_SECONDARY
     elif preferred and preferred[0] == "general":
         match = MATCH_GENERALIST
+    elif preferred:
+        match = MATCH_OTHER_SPECIALIST  # a coder asked for a proof: worse than a generalist
     else:
         match = 0.0
     weak = max(0, complexity - profile.complexity)
