@@ -476,3 +476,15 @@ def test_plan_is_well_under_a_millisecond_for_twenty_models_on_three_backends() 
         route("code", 6, Requirements(tools=True, prompt_tokens=500), snapshot, catalog=catalog)
     per_plan = (time.perf_counter() - started) / runs
     assert per_plan < 0.001
+
+
+def test_weight_and_measured_speed_order_equal_backends() -> None:
+    views = (
+        BackendView(A, models=ALL, tokens_per_s={"qwen2.5-coder:7b": 20.0}),
+        BackendView(B, models=ALL, tokens_per_s={"qwen2.5-coder:7b": 60.0}),
+    )
+    p = route("code", 6, snapshot=fleet(*views))
+    assert [a.backend for a in p.attempts[:2]] == [B, A]  # measured faster on B
+    heavier = (views[0].__class__(A, models=ALL, weight=2.0), views[1])
+    p = route("code", 6, snapshot=fleet(*heavier))
+    assert p.attempts[0].backend == A  # the operator's weight beats a speed tie-break

@@ -37,6 +37,8 @@ Steps for the virtual model:
    | backend state   | healthy 0, busy -0.05, degraded -0.15                         |
    | load, max known | -0.10 * min(in_flight / max_concurrent, 1), -0.10 more if full |
    | load, no max    | -0.02 * min(in_flight, 5)                                     |
+   | weight          | +0.05 * (weight - 1), weight clamped to 0..2 (router_config)   |
+   | measured speed  | tie-break: the backend that measured the model faster first   |
 
    So a loaded model wins over a cold one whose fit is better by less than the load costs
    (~0.25 for a 4.7 GB model on a mid prompt, ~0.32 on a greeting, 0.40 for a 20 GB one).
@@ -71,6 +73,7 @@ W_CATEGORY, W_CAPACITY, W_SPEED, W_THINKING = 0.40, 0.30, 0.25, 0.10
 MATCH_PRIMARY, MATCH_SECONDARY, MATCH_GENERALIST = 1.0, 0.6, 0.25
 MATCH_OTHER_SPECIALIST = -0.5
 WEAK_PER_POINT, OVERKILL_PER_POINT = 0.30, 0.08
+WEIGHT_BONUS = 0.05  # per unit of backend weight above (or below) 1, at most one unit
 COLD_COST_PER_SECOND = 0.05  # fit points that one second of model loading is worth
 COLD_COST_MAX = 0.40
 WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.17
@@ -140,6 +143,7 @@ def placement_score(
     """Step 3 of the docstring, for a usable backend."""
     cold = 0.0 if warm else cold_cost(load_seconds, complexity)
     score = -cold - STATE_PENALTY.get(backend.state, 0.0)
+    score += WEIGHT_BONUS * max(-1.0, min(1.0, backend.weight - 1.0))
     if backend.max_concurrent:
         score -= LOAD_PENALTY * min(backend.in_flight / backend.max_concurrent, 1.0)
         if backend.in_flight >= backend.max_concurrent:
@@ -300,7 +304,14 @@ def _hosts(
                 _Host(backend, name, placement_score(backend, warm, load, complexity), warm)
             )
     for found in out.values():
-        found.sort(key=lambda h: (-h.placement, h.backend.name))
+        # Equal placement: the backend that measured this model faster first.
+        found.sort(
+            key=lambda h: (
+                -round(h.placement, 6),
+                -h.backend.tokens_per_s.get(model_key(h.name), 0.0),
+                h.backend.name,
+            )
+        )
     return out
 
 

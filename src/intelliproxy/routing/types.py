@@ -71,6 +71,7 @@ class BackendView:
     loaded: frozenset[str] = frozenset()  # resident now (/api/ps)
     in_flight: int = 0
     max_concurrent: int | None = None
+    weight: float = 1.0  # operator's preference between otherwise equal backends
     # Measured on this backend, by model key: seconds a cold load took, tokens/s generated.
     load_seconds: Mapping[str, float] = field(default_factory=dict)
     tokens_per_s: Mapping[str, float] = field(default_factory=dict)

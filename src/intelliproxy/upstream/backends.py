@@ -261,6 +261,7 @@ class Backend:
             loaded=self.inventory.loaded,
             in_flight=self.in_flight,
             max_concurrent=self.settings.max_concurrent,
+            weight=self.settings.weight,
             load_seconds=self.load_seconds,
             tokens_per_s=self.tokens_per_s,
         )
