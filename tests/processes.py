@@ -16,6 +16,16 @@ from dataclasses import dataclass, field
 import httpx
 
 
+def _die_with_parent() -> None:
+    """Children get SIGTERM when the test process dies, even by SIGKILL: no orphans."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,7 +100,7 @@ def start_simulator(
             json.dump(spec, f)
         args += ["--models", path]
     fd, log_path = _log_file("sim-")
-    proc = subprocess.Popen(args, stdout=fd, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(args, stdout=fd, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     os.close(fd)
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/", proc=proc)
@@ -127,6 +137,7 @@ def start_proxy(
         env=full_env,
         stdout=fd,
         stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
     )
     os.close(fd)
     url = f"http://127.0.0.1:{port}"

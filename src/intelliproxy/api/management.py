@@ -58,6 +58,18 @@ async def _task_type(body: dict[str, Any], send: Send) -> tuple[bool, str | None
     return True, task_type
 
 
+async def prompt_body(request: Request, send: Send) -> tuple[dict[str, Any], str] | None:
+    """The JSON body and its non-empty `prompt`, or None after answering 400."""
+    body = await _json_body(request, send)
+    if body is None:
+        return None
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        await send_json(send, 400, {"error": "prompt is required and must not be empty"})
+        return None
+    return body, prompt
+
+
 def _has_prompt(body: dict[str, Any]) -> bool:
     if isinstance(body.get("prompt"), str) and body["prompt"].strip():
         return True
@@ -174,13 +186,10 @@ class _Capture:
 
 
 async def task(runtime: Runtime, request: Request, send: Send) -> None:
-    body = await _json_body(request, send)
-    if body is None:
+    found = await prompt_body(request, send)
+    if found is None:
         return
-    prompt = body.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        await send_json(send, 400, {"error": "prompt is required and must not be empty"})
-        return
+    body, prompt = found
     valid, task_type = await _task_type(body, send)
     if not valid:
         return

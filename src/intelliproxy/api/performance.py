@@ -22,7 +22,7 @@ from .. import VIRTUAL_MODEL
 from ..runtime import Runtime
 from ..upstream.forward import Target, execute
 from .http import Request, Send, send_json
-from .management import _json_body, internal_generate
+from .management import internal_generate, prompt_body
 
 MODES = ("direct", "direct_airllm", "llm", "llm_airllm")
 
@@ -92,13 +92,10 @@ async def _run_mode(runtime: Runtime, mode: str, prompt: str, model: str | None)
 
 
 async def performance_test(runtime: Runtime, request: Request, send: Send) -> None:
-    body = await _json_body(request, send)
-    if body is None:
+    found = await prompt_body(request, send)
+    if found is None:
         return
-    prompt = body.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        await send_json(send, 400, {"error": "prompt is required and must not be empty"})
-        return
+    body, prompt = found
     mode = body.get("mode")
     if mode is not None and mode not in MODES:
         await send_json(send, 400, {"error": f"mode must be one of {', '.join(MODES)}"})
