@@ -13,14 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-# The seed's fallback chain: every model it names falls back to the general model.
-SEED_FALLBACKS: dict[str, str] = {
-    "qwen2.5-coder:7b": "qwen2.5:7b",
-    "deepseek-r1:latest": "qwen2.5:7b",
-    "llava:latest": "qwen2.5:7b",
-    "nemotron-3-nano:latest": "qwen2.5:7b",
-    "mistral:latest": "qwen2.5:7b",
-}
+from .routing.catalog import SEED_FALLBACKS, validate_fallbacks
+
+__all__ = ["SEED_FALLBACKS", "Settings", "SettingsError", "load_settings", "parse_url"]
 
 CLASSIFIER_MODES = ("fast", "llm", "hybrid")
 
@@ -153,15 +148,10 @@ def _csv(raw: str) -> tuple[str, ...]:
 
 def check_fallback_loops(fallbacks: Mapping[str, str], name: str = "MODEL_FALLBACKS") -> None:
     """Refuse chains that come back to themselves (a -> b -> a would retry forever)."""
-    for start in fallbacks:
-        seen = [start]
-        current = fallbacks.get(start)
-        while current is not None:
-            if current in seen:
-                chain = " -> ".join([*seen, current])
-                raise SettingsError(f"{name} has a loop: {chain}")
-            seen.append(current)
-            current = fallbacks.get(current)
+    try:
+        validate_fallbacks(fallbacks)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

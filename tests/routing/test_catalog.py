@@ -10,14 +10,16 @@ from intelliproxy.routing.catalog import (
     Catalog,
     chat_capable,
     fallback_chain,
-    guess_profile,
     model_key,
-    parse_parameter_size,
     profile_from_show,
     profile_from_tag,
+    validate_fallbacks,
+)
+from intelliproxy.routing.model_names import (
+    guess_profile,
+    parse_parameter_size,
     size_rule,
     speed_from_tokens_per_s,
-    validate_fallbacks,
 )
 from intelliproxy.routing.types import CATEGORIES
 

@@ -10,13 +10,8 @@ import pytest
 
 from intelliproxy.routing.catalog import SEED_MODEL_ATTRIBUTES
 from intelliproxy.settings import SEED_FALLBACKS, Settings, load_settings
-from intelliproxy.state.config_store import (
-    MODELS,
-    ROUTER_CONFIG,
-    ConfigError,
-    ConfigStore,
-    write_json_atomic,
-)
+from intelliproxy.state.config_store import MODELS, ROUTER_CONFIG, ConfigError, ConfigStore
+from intelliproxy.state.jsonfiles import write_json_atomic
 
 ENV_A = "http://10.0.0.1:11434"
 ENV_B = "http://10.0.0.2:11434"

@@ -19,8 +19,7 @@ from typing import Any
 import orjson
 
 from ..settings import Settings
-from ..state.config_store import (
-    ConfigError,
+from ..state.config_checks import (
     check_backends,
     check_bool,
     check_fallbacks,
@@ -29,6 +28,7 @@ from ..state.config_store import (
     check_port,
     check_timeout,
 )
+from ..state.jsonfiles import ConfigError
 from ..state.metrics import CONTENT_TYPE
 from ..state.ops import OpsState
 from .http import ClientGone, Request, Send, send_bytes, send_json

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .config_store import ConfigError, move_aside, read_json, write_json_atomic
+from .jsonfiles import ConfigError, move_aside, read_json, write_json_atomic
 from .records import ERROR_KINDS, RequestRecord
 
 log = logging.getLogger("intelliproxy.stats")
