@@ -45,8 +45,11 @@ def _served_by(fleet, response: httpx.Response) -> str:
             "code",
         ),
         (
-            "Prove that for every integer n > 1 the sum 1/1^2 + 1/2^2 + ... + 1/n^2 < 2 - 1/n, "
-            "then determine all real x with x^4 - 5x^2 + 4 <= 0, showing each step.",
+            # Olympiad-level (complexity 9): worth a cold load of the reasoning model even when
+            # a general 7B model is warm (a complexity-7 proof may rightly go to the warm one).
+            r"Let $f:\mathbb{R}\to\mathbb{R}$ satisfy $f(x+f(y)) = f(x) + y$ for all real $x,y$. "
+            r"Determine all such functions and prove that your list is complete. Then show that "
+            r"$\sum_{k=1}^{n} \frac{1}{k^2} < \frac{7}{4}$ for every positive integer $n$, step by step.",
             "deepseek-r1:latest",
             "reasoning",
         ),
@@ -187,7 +190,9 @@ def test_think_is_dropped_for_a_model_without_thinking(proxy):
     # 400 "does not support thinking" if the proxy forwarded `think` to it.
     r = _chat(proxy, "hi there!", think=True)
     assert r.status_code == 200
-    shown = httpx.post(proxy.url + "/api/show", json={"model": r.headers["x-intelliproxy-model"]}).json()
+    shown = httpx.post(
+        proxy.url + "/api/show", json={"model": r.headers["x-intelliproxy-model"]}
+    ).json()
     assert "thinking" not in shown["capabilities"]
 
 

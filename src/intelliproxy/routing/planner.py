@@ -31,7 +31,7 @@ Steps for the virtual model:
 
    | signal          | value                                                         |
    |-----------------|---------------------------------------------------------------|
-   | cold            | -0.05 per second of estimated load x (2 - x/10), at most 0.40; |
+   | cold            | -0.04 per second of estimated load x (2 - x/10), at most 0.40; |
    |                 | load = measured on that backend (load_duration of cold        |
    |                 | answers), else 1 s + 0.5 s/GB of model size                   |
    | backend state   | healthy 0, busy -0.05, degraded -0.15                         |
@@ -41,7 +41,7 @@ Steps for the virtual model:
    | measured speed  | tie-break: the backend that measured the model faster first   |
 
    So a loaded model wins over a cold one whose fit is better by less than the load costs
-   (~0.25 for a 4.7 GB model on a mid prompt, ~0.32 on a greeting, 0.40 for a 20 GB one).
+   (~0.20 for a 4.7 GB model on a mid prompt, ~0.25 on a greeting, 0.40 for a 20 GB one).
 4. Attempts: the best model on each backend that has it (best placement first, at most 3),
    the next two models (their best backend), `default_model`, then the fallback chains of
    the models already listed; each model only once, only models passing step 1, at most 6.
@@ -74,9 +74,9 @@ MATCH_PRIMARY, MATCH_SECONDARY, MATCH_GENERALIST = 1.0, 0.6, 0.25
 MATCH_OTHER_SPECIALIST = -0.5
 WEAK_PER_POINT, OVERKILL_PER_POINT = 0.30, 0.08
 WEIGHT_BONUS = 0.05  # per unit of backend weight above (or below) 1, at most one unit
-COLD_COST_PER_SECOND = 0.05  # fit points that one second of model loading is worth
+COLD_COST_PER_SECOND = 0.04  # fit points that one second of model loading is worth
 COLD_COST_MAX = 0.40
-WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.17
+WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.13
 STATE_PENALTY: Mapping[str, float] = {"healthy": 0.0, "busy": 0.05, "degraded": 0.15}
 LOAD_PENALTY, FULL_PENALTY, INFLIGHT_PENALTY = 0.10, 0.10, 0.02
 MAX_ATTEMPTS, MAX_BACKENDS_PER_MODEL, NEXT_BEST_MODELS = 6, 3, 2
