@@ -12,7 +12,7 @@ import contextlib
 import logging
 
 from .decide import Router
-from .routing.catalog import Catalog, chat_capable
+from .routing.catalog import Catalog
 from .settings import Settings
 from .state.ops import OpsState
 from .state.records import RequestRecord
@@ -143,5 +143,3 @@ class Runtime:
 
     # ------------------------------------------------------------------ the decision
 
-    def chat_models(self) -> list[str]:
-        return [p.name for p in self.catalog.profiles() if chat_capable(p)]

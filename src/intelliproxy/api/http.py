@@ -1,4 +1,7 @@
-"""Small ASGI helpers: read a request, answer JSON or text, watch for a client leaving.
+"""Small ASGI helpers: read a request, answer JSON or text.
+
+A client that leaves needs no watching here: `server.py` cancels the request's task, which
+closes the upstream socket and so cancels the work in Ollama (contract item 20).
 
 The API server is a plain ASGI callable rather than a framework app because the hot path
 (one proxied request) has a CPU budget of a fraction of a millisecond; these helpers are all
@@ -7,15 +10,11 @@ the framework it needs.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-
-from ..server import CANCELS_ON_DISCONNECT
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -108,37 +107,3 @@ async def send_json(
     send: Send, status: int, data: Any, headers: list[tuple[bytes, bytes]] | tuple = ()
 ) -> None:
     await send_bytes(send, status, orjson.dumps(data), JSON_TYPE, headers)
-
-
-@contextlib.asynccontextmanager
-async def cancel_on_disconnect(scope: Scope, receive: Receive) -> AsyncIterator[None]:
-    """Cancel the request's work as soon as the client goes away.
-
-    ASGI servers only tell us through `receive()`, which nobody calls once the body is read;
-    without this watcher a client that hangs up while a model loads would keep the backend
-    busy for minutes (contract item 20). Closing our upstream socket is what cancels Ollama.
-    """
-    task = asyncio.current_task()
-    assert task is not None
-    gone = False
-    if CANCELS_ON_DISCONNECT in scope.get("extensions", {}):
-        # Our own server cancels the task itself when the client goes away.
-        yield
-        return
-
-    async def watch() -> None:
-        nonlocal gone
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        gone = True
-        task.cancel()
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        yield
-    except asyncio.CancelledError:
-        if not gone:
-            raise
-        task.uncancel()
-    finally:
-        watcher.cancel()

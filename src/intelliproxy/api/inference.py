@@ -14,7 +14,7 @@ import orjson
 from ..decide import Decision, is_virtual
 from ..runtime import Runtime
 from ..upstream.forward import Forward, Outcome, execute, request_headers, send_error
-from .http import ClientGone, Request, Send, cancel_on_disconnect
+from .http import ClientGone, Request, Send
 from .recording import build_record
 
 
@@ -90,8 +90,7 @@ async def handle(
     )
     outcome = Outcome()
     try:
-        async with cancel_on_disconnect(request.scope, request.receive):
-            outcome = await execute(send, forward, decision.targets, extra, outcome)
+        outcome = await execute(send, forward, decision.targets, extra, outcome)
     except asyncio.CancelledError:
         runtime.record(
             build_record(request, started, body, name, decision, outcome, cancelled=True)

@@ -18,7 +18,7 @@ from ..upstream.backends import Backend
 from ..upstream.forward import HOP_BY_HOP, Forward, Target, execute, request_headers, send_error
 from ..upstream.http1 import UpstreamError
 from . import virtual_model
-from .http import ClientGone, Request, Send, cancel_on_disconnect, send_bytes, send_json
+from .http import ClientGone, Request, Send, send_bytes, send_json
 
 ROOT_TEXT = b"Ollama is running"
 
@@ -150,8 +150,7 @@ async def _forward_one(
         body=raw,
         header_timeout=runtime.settings.request_timeout,
     )
-    async with cancel_on_disconnect(request.scope, request.receive):
-        await execute(send, forward, [Target(backend, None)], [])
+    await execute(send, forward, [Target(backend, None)], [])
 
 
 async def change_model(runtime: Runtime, request: Request, send: Send) -> None:

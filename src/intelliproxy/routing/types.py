@@ -11,18 +11,6 @@ from dataclasses import dataclass, field
 
 CATEGORIES: tuple[str, ...] = ("code", "reasoning", "general", "vision", "image", "uncensored")
 
-# Capability strings as Ollama reports them in /api/show and /api/tags.
-CAPABILITIES: tuple[str, ...] = (
-    "completion",
-    "tools",
-    "insert",
-    "vision",
-    "embedding",
-    "thinking",
-    "image",
-    "audio",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Classification:
@@ -80,9 +68,6 @@ class BackendView:
 @dataclass(frozen=True, slots=True)
 class FleetSnapshot:
     backends: tuple[BackendView, ...] = ()
-
-    def backends_with(self, model: str) -> tuple[BackendView, ...]:
-        return tuple(b for b in self.backends if model in b.models)
 
     def all_models(self) -> frozenset[str]:
         names: set[str] = set()

@@ -152,9 +152,6 @@ class Backend:
     def has_model(self, name: str) -> bool:
         return canonical_model(name) in self.inventory.models
 
-    def installed_name(self, name: str) -> str | None:
-        return self.inventory.models.get(canonical_model(name))
-
     def is_loaded(self, name: str) -> bool:
         return canonical_model(name) in self.inventory.loaded
 
@@ -317,9 +314,9 @@ class BackendPool:
             self.on_refresh()
 
     async def start(self) -> None:
-        await self.refresh()
+        await asyncio.gather(*(b.refresh() for b in self.backends))
         if self.on_refresh is not None:
-            self.on_refresh()
+            self.on_refresh()  # once, whatever the first checks found
         self._tasks = [
             asyncio.create_task(self._watch(b), name=f"health {b.url}") for b in self.backends
         ]

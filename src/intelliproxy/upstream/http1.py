@@ -174,9 +174,8 @@ class _Connection(asyncio.Protocol):
 class Response:
     """A backend response whose body is read as it arrives."""
 
-    def __init__(self, conn: _Connection, method: bytes) -> None:
+    def __init__(self, conn: _Connection) -> None:
         self._conn = conn
-        self._method = method
         loop = asyncio.get_running_loop()
         self.headers_ready: asyncio.Future[None] = loop.create_future()
         self.status = 0
@@ -336,7 +335,7 @@ class ConnectionPool:
                 self._idle.pop()  # closed by the backend while idle
             reused = bool(self._idle)
             conn = self._idle.pop() if reused else await self._connect(connect_timeout)
-            response = Response(conn, method_b)
+            response = Response(conn)
             conn.start(response, head, body)
             try:
                 await response.headers_ready
@@ -370,7 +369,7 @@ class ConnectionPool:
         )
         head = _render_head(method, target, self._host_header, [*headers, *extra], None, False)
         conn = await self._connect(timeout)
-        response = Response(conn, method)
+        response = Response(conn)
         conn.start(response, head, None)
         upload = asyncio.ensure_future(conn.stream_body(body_stream, content_length is None))
         try:
