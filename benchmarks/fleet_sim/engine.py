@@ -110,9 +110,16 @@ class BackendSim:
             models=frozenset(self.spec.models),
             loaded=resident,  # /api/ps lists a model from the moment its load starts
             in_flight=self.in_flight,
+            model_in_flight=self.model_in_flight(),
             max_concurrent=self.spec.num_parallel * max(1, len(self.residents)),
             **extra,
         )
+
+    def model_in_flight(self) -> dict[str, int]:
+        busy = {key: r.running + len(r.waiting) for key, r in self.residents.items()}
+        for job in self.pending:
+            busy[job.model] = busy.get(job.model, 0) + 1
+        return {key: n for key, n in busy.items() if n}
 
     def make_room(self, need_gb: float) -> bool:
         """Evict idle models, least recently used first, until `need_gb` fits; False if it

@@ -363,7 +363,11 @@ def test_admin_token_is_asked_once_sent_on_changes_and_reasked_after_401(
     page.fill("#token-input", "wrong-token")
     page.keyboard.press("Enter")  # Enter means "use token", not cancel
     expect(dialog).to_be_hidden()
-    assert page.evaluate("sessionStorage.getItem('intelliproxy.adminToken')") == "wrong-token"
+    # The dialog's "close" event (which stores the token) is a queued task: it may run
+    # just after the dialog is hidden, so wait for it rather than read at once.
+    page.wait_for_function(
+        "sessionStorage.getItem('intelliproxy.adminToken') === 'wrong-token'", timeout=5000
+    )
     expect(page.locator("#request-log tbody tr")).to_have_count(1)
 
     console.expect(r"status of 401")

@@ -281,6 +281,22 @@ def test_in_flight_load_spreads_requests() -> None:
     assert "load=4/4" in p.attempts[1].reason
 
 
+def test_backend_where_other_models_are_busy_is_avoided() -> None:
+    # Same load on both; on A a different model is running and would share the GPU.
+    coder = "qwen2.5-coder:7b"
+    snapshot = fleet(
+        BackendView(A, models=ALL, loaded=frozenset({coder}), in_flight=1,
+                    model_in_flight={"deepseek-r1:latest": 1}),
+        BackendView(B, models=ALL, loaded=frozenset({coder}), in_flight=1,
+                    model_in_flight={coder: 1}),
+    )  # fmt: skip
+    p = route("code", 6, snapshot=snapshot)
+    assert (p.attempts[0].model, p.attempts[0].backend) == (coder, B)
+    # The sharing term alone decides it: without it the tie goes to A by name.
+    calm = fleet(*(replace(b, model_in_flight={}) for b in snapshot.backends))
+    assert route("code", 6, snapshot=calm).attempts[0].backend == A
+
+
 def test_unknown_concurrency_still_counts_in_flight() -> None:
     snapshot = fleet(BackendView(A, models=ALL, in_flight=3), BackendView(B, models=ALL))
     assert route("code", 6, snapshot=snapshot).attempts[0].backend == B

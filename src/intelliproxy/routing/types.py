@@ -59,6 +59,8 @@ class BackendView:
     loaded: frozenset[str] = frozenset()  # resident now (/api/ps)
     in_flight: int = 0
     max_concurrent: int | None = None
+    # In-flight requests by model key: other models busy on a backend share its GPU.
+    model_in_flight: Mapping[str, int] = field(default_factory=dict)
     weight: float = 1.0  # operator's preference between otherwise equal backends
     # Measured on this backend, by model key: seconds a cold load took, tokens/s generated.
     load_seconds: Mapping[str, float] = field(default_factory=dict)

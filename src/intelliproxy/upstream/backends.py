@@ -258,6 +258,7 @@ class Backend:
             loaded=self.inventory.loaded,
             in_flight=self.in_flight,
             max_concurrent=self.settings.max_concurrent,
+            model_in_flight=dict(self.model_in_flight),
             weight=self.settings.weight,
             load_seconds=self.load_seconds,
             tokens_per_s=self.tokens_per_s,
