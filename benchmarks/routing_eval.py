@@ -1,17 +1,20 @@
 """Evaluate the fast prompt classifier on a labelled JSONL file.
 
-Usage: python benchmarks/routing_eval.py [path.jsonl] [--errors N]
+Usage: python benchmarks/routing_eval.py [path.jsonl] [--errors N] [--split tune|test]
 
 Each line needs `prompt`, `category`, `complexity`, `has_image` and optionally
 `alt_categories` (also accepted as correct). Items with `has_image: true` are sent as a
 chat message carrying a tiny base64 image, like a real vision request.
 Prints per-category precision/recall/F1, macro-F1, a confusion matrix, Spearman
 correlation of complexity on code+reasoning items, complexity MAE and p50/p99 latency.
+`--split tune|test` keeps a deterministic half of the file (by a hash of each item's `id`):
+tune on the `tune` half, report the `test` half without looking at its individual errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
@@ -27,6 +30,12 @@ TINY_PNG = (  # a 1x1 PNG, plain base64 as Ollama's native routes expect
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
 TIMING_REPEATS = 5
+
+
+def split_of(item: dict[str, Any]) -> str:
+    """`tune` or `test`: a stable half of any file, from a hash of the item's id."""
+    digest = hashlib.sha1(str(item["id"]).encode("utf-8")).digest()
+    return "tune" if digest[0] % 2 == 0 else "test"
 
 
 def request_for(item: dict[str, Any]) -> dict[str, Any]:
@@ -135,9 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH))
     parser.add_argument("--errors", type=int, default=0, help="print up to N misclassified")
+    parser.add_argument(
+        "--split", choices=("tune", "test"), help="keep only this half (hash of each item's id)"
+    )
     args = parser.parse_args(argv)
     path = Path(args.path)
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if args.split:
+        items = [item for item in items if split_of(item) == args.split]
     if not items:
         print(f"no items in {path}", file=sys.stderr)
         return 1
