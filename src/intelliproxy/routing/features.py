@@ -27,6 +27,7 @@ from intelliproxy.routing.features_lexicon import (
     TRANSPARENT_OBJECTS,
     words,
 )
+from intelliproxy.routing.features_shape import bare_caption, styled, word_problem
 from intelliproxy.routing.features_structure import (
     RULES,
     SYNTAX_MARKS,
@@ -42,45 +43,22 @@ MAX_NGRAM_TOKENS = 200  # phrases past this point rarely change the decision
 MAX_TERM_SUM = 6.0  # keyword evidence saturates: fifty math words are not 50x one
 
 _TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9+#&'\-]*[a-z0-9+#])?")  # no trailing ' or -
+# The same for text with accents ("génère", "über"): Unicode classes cost ~2.5x, so only then.
+_TOKEN_UNICODE = re.compile(r"[^\W_](?:(?:[^\W_]|[+#&'\-])*(?:[^\W_]|[+#]))?")
 # Spelled-out quantities count as numbers in word problems ("five years younger").
 _NUMBER_WORDS = words(
     "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
     "fifty hundred thousand half twice triple double quarter dozen"
 )
 _DIGITS = frozenset("0123456789$")
-_QUANT_QUESTIONS = (
-    "how many",
-    "how much",
-    "how long",
-    "how far",
-    "how old",
-    "how fast",
-    "what is the",
-    "what was the",
-    "what's the",
-    "find the",
-    "calculate",
-    "compute",
-    "determine",
-    "what percent",
-    "what fraction",
-    "what is his",
-    "what is her",
-    "what was his",
-    "what was her",
-    "what will",
-    "the chance",
-    "the probability",
-)
-_UNITS = words(
-    "km miles mile mph kg pounds pound lbs lb ounces oz grams gram liters litres liter gallons "
-    "cups feet foot ft inches inch meters metres meter cm hours hour minutes minute seconds "
-    "days weeks dollars dollar cents percent degrees per"
-)
 _COMPARATIVE = re.compile(
     r"(?:taller|shorter|older|younger|faster|slower|heavier|lighter|bigger|smaller|richer"
     r"|poorer|higher|lower) than"
 )
+_WISH_VERBS = words("like love")
+_WISHERS = words("i'd we'd would")
+_ASKERS = words("you me us want need like how")
+_DETERMINERS = words("me us a an the some my our this that your his her its")
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])\s+\S", re.MULTILINE)
 _REQUIREMENT_WORDS = words(
     "must should ensure including include handle support without requirements"
@@ -124,6 +102,8 @@ def _frames(tokens: list[str], ev: Evidence) -> None:
             ev.add(LEAD_VERBS[tok], 2.0, f"lead-{tok}")
         if tok not in REQUEST_VERBS:
             continue
+        if tok == "get" and tokens[i + 1 : i + 2] not in (["me"], ["us"]):
+            continue  # "how can I get the list of ...": a goal, not a request for a list
         found = _frame_object(tok, tokens[i + 1 : i + 6 + FRAME_WINDOW])
         if found is None or (tok, found) in seen:
             continue
@@ -223,7 +203,7 @@ def analyse(text: str) -> Evidence:
     if not text:
         return ev
     lower = text.lower()
-    tokens = _TOKEN.findall(lower)
+    tokens = (_TOKEN if lower.isascii() else _TOKEN_UNICODE).findall(lower)
     ev.words = len(tokens)
     flags: set[str] = set()
     _frames(tokens, ev)
@@ -236,65 +216,11 @@ def analyse(text: str) -> Evidence:
     ev.requirements = sum(1 for t in tokens if t in _REQUIREMENT_WORDS)
     ev.questions = text.count("?")
     ev.commas = text.count(",")
-    styled = sum(1 for t in tokens if t.endswith("-style"))
-    if styled:  # "anime-style", "photograph-style": a look, usually of a picture
-        ev.add("image", 0.8, "styled")
-    _word_problem(lower, tokens, ev, flags)
+    styled(tokens, ev)
+    word_problem(lower, tokens, ev, flags)
     if " than " in lower and len(_COMPARATIVE.findall(lower)) >= 2:
         ev.add("reasoning", 2.5, "ordering-puzzle")  # "A is taller than B. B is ..."
         flags.add("ordering-puzzle")
-    _bare_caption(text, tokens, ev, flags)
+    bare_caption(text, tokens, ev, flags)
     ev.flags = frozenset(flags)
     return ev
-
-
-def _word_problem(lower: str, tokens: list[str], ev: Evidence, flags: set[str]) -> None:
-    # Several quantities plus a quantitative question is the shape of a word problem;
-    # one number in a trivia question ("how many episodes in season 3") is not.
-    if ev.numbers < 2:
-        return
-    if any(q in lower for q in _QUANT_QUESTIONS):
-        weight = 2.5 + 0.5 * min(ev.numbers - 2, 4)
-    elif ev.numbers >= 3 and lower.rstrip().endswith("?"):
-        weight = 2.0  # "... at 60 mph; ... at 80 mph. When does the second train catch up?"
-    else:
-        return
-    if _UNITS.intersection(tokens):
-        weight += 0.5
-    ev.add("reasoning", weight, "word-problem")
-    flags.add("word-problem")
-
-
-_WISH_VERBS = words("like love")
-_WISHERS = words("i'd we'd would")
-_ASKERS = words("you me us want need like how")
-_DETERMINERS = words("me us a an the some my our this that your his her its")
-_CAPTION_START = words("a an the two three several some")
-_SENTENCE_VERBS = words(
-    "is are was were be been do does did can could will would should shall may might must "
-    "have has had i you we please tell explain write what who when where why how which "
-    "if let"
-)
-
-
-def _bare_caption(text: str, tokens: list[str], ev: Evidence, flags: set[str]) -> None:
-    # "A red fox in the snow, digital art" with no request verb and no question reads
-    # like a text-to-image prompt. Weak on its own; style tags or frames add the rest.
-    # "A script of ..." / "A poem about ..." name a text genre instead: not a picture.
-    if not tokens or "?" in text or not 2 <= len(tokens) <= 60:
-        return
-    if _SENTENCE_VERBS.intersection(tokens):
-        return
-    if OBJECTS.get(tokens[0]) in ("uncensored", "general"):
-        ev.add(OBJECTS[tokens[0]], 2.5, "genre-phrase")  # "lyrics for a song titled ..."
-        return
-    if tokens[0] not in _CAPTION_START:
-        return
-    genre = next((OBJECTS[w] for w in tokens[:4] if OBJECTS.get(w) not in (None, "image")), None)
-    if genre is not None:
-        # "A script of X meeting Y", "A poem about rain": a noun phrase naming the text.
-        ev.add(genre, 2.5, "genre-phrase")
-        return
-    weight = 1.0 if tokens[0] == "the" else 1.8  # "the ..." is often a search query
-    ev.add("image", weight + (0.5 if ev.commas >= 2 else 0.0), "caption")
-    flags.add("caption")

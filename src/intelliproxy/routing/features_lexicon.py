@@ -54,6 +54,8 @@ given_an_array=2 given_a_string=2 given_a_list=1.5 integer_array=2 return_the=1 
 return_true=2 return_false=2 pass_these=1.5 the_function=1 a_function=1 python_function=2
 this_error=1 error_message=0.8 pull_request=2 big_o=2 in_python=2 in_c=1 in_java=2
 in_javascript=2 console_command=2 node_js=2 spring_boot=2 visual_studio=2 machine_learning=0.4
+dataframe=2 dataframes=2 groupby=2 awk=2 grep=2 sed=2 test_case=1.5 input_format=2
+output_format=1.5 optimally=0.8 lowercase_letters=1.5 subtree=2
 """
 
 _REASONING = """
@@ -95,6 +97,7 @@ prisoners=1.2 labelled=0.6 labeled=0.6 labels=0.5 mislabeled=1.5 mislabelled=1.5
 fahrenheit=1 celsius=1 kelvin=1 show_your_work=2 convert=0.3
 trailing_zeros=2 catch_up=0.8
 at_what_time=1.5 how_soon=1 the_chance=1 chance_that=1.2 false_positive=1
+answer_choices=2 which_of_the_following=0.8 must_be_true=2 cannot_be_true=2
 """
 
 _GENERAL = """
@@ -136,6 +139,8 @@ cartoon_captions=1.5 plot_twist=2 no_restrictions=1.5 your_character=2 my_charac
 girlfriend=1.2 boyfriend=1.2 waifu=2 husbando=2 one_liners=1.2 deadpan=1.5 absurdity=1
 stand-up=1.2 comedian=1.2 love_letter=1.2 vivid=0.8 vividly=0.8
 battle=0.6 epic=0.8 dragons=0.6 in_the_style=0.5
+fantasy_world=2 fictional_world=2 magic_system=2 from_the_perspective=1.2 diary_entry=1
+gedicht=2.5 poema=2.5 poème=2.5 poesía=2 cuento=2 relato=1.5 märchen=2.5
 """
 
 _IMAGE = """
@@ -156,6 +161,8 @@ vector_art=2 comic_strip=1.5 album_cover=1.5 book_cover=1 children's_book=0.3
 picture_of=1.5 image_of=1.5 photo_of=1.5 photograph_of=1.5 drawing_of=2 painting_of=2
 illustration_of=2 portrait_of=1.5 sketch_of=1.5 render_of=2 rendering_of=2 artwork_of=2
 shot_of=1.2 mascot=1.2 doodle=1.2 overhead_view=1 side_view=1 soft_lighting=1.5
+coloring=1.2 colouring=1.2 coloring_page=2.5 colouring_page=2.5 coloring_book=2
+imagen=1.2 dibujo=1.5
 """
 
 _VISION = """
@@ -202,9 +209,16 @@ REQUEST_VERBS = words(
     "invent pen need want render draw paint sketch illustrate depict implement "
     "show imagine continue finish complete fix debug optimize optimise rewrite get whip conjure "
     "dream"
+    # the commonest request verbs in Spanish, French, German, Italian, Portuguese
+    " escribe escribir escriba écris écrivez écrire schreib schreibe schreiben scrivi "
+    "dibuja dibújame dessine dessinez zeichne disegna desenhe genera génère générez generiere "
+    "erstelle crea crée créez cria haz fais mach"
 )
 # Verbs that ask for a picture on their own ("Sketch a fox", "Paint the sea at dusk").
-IMAGE_VERBS = words("draw paint sketch illustrate render depict photograph")
+IMAGE_VERBS = words(
+    "draw paint sketch illustrate render depict photograph dibuja dibújame dessine dessinez "
+    "zeichne disegna desenhe"
+)
 # ...unless the first word after it says otherwise ("draw a conclusion", "draw on").
 NOT_PICTURE_OBJECTS = words(
     "conclusion conclusions inspiration attention comparison comparisons parallels parallel "
@@ -234,13 +248,15 @@ for _cat, _words in {
     "illustration illustrations artwork artworks art drawing drawings painting paintings "
     "portrait portraits logo logos icon icons wallpaper wallpapers poster posters render "
     "rendering sticker stickers avatar thumbnail banner mural watercolor graphic clipart emoji "
-    "visual visuals meme mascot cartoon doodle comic",
+    "visual visuals meme mascot cartoon doodle comic imagen bild bilder immagine dessin dibujo "
+    "zeichnung",
     "uncensored": "story stories tale tales fable novel novella chapter poem poems poetry haiku "
     "haikus sonnet limerick limericks verse verses lyrics lyric song songs rap ballad ode "
     "screenplay scene dialogue dialog monologue soliloquy fanfic fanfiction fiction "
     "narrative saga myth legend parody satire joke jokes riddle twister roleplay role-play "
     "adventure episode skit prologue epilogue synopsis backstory rhyme rhymes one-liners "
-    "villanelle script",
+    "villanelle script poema poème gedicht poesía cuento relato histoire geschichte storia "
+    "chanson canción lied",
     "general": "email e-mail letter memo essay article post blog tweet caption captions summary "
     "report resume bio biography description review announcement speech toast proposal "
     "outline agenda list plan itinerary recipe slogan tagline ad advertisement headline title "

@@ -100,6 +100,18 @@ RULES: tuple[Rule, ...] = (
         "code", 2.0, "judge-format", lower=True,
     ),
     _rule(
+        # An online-judge statement: an input section, then an output section.
+        "input", (), r"(?:^|\n)\s*input(?: format)?\s*:?\s*(?:\n|$)[\s\S]{0,1500}?\n\s*output\b"
+        r"|\binput:[\s\S]{0,1500}?\boutput:",
+        "code", 3.0, "io-spec", lower=True, require="output",
+    ),
+    _rule(
+        # Regex syntax: lookarounds, character ranges, escaped classes with quantifiers.
+        "", ("(?", "\\d", "\\w", "\\s", "\\b", "[a-z", "[a-z", "[0-9", "[^"),
+        r"\(\?[=!:<]|\[\^?[a-zA-Z0-9]-[a-zA-Z0-9]|\\[dwsbDWS][+*?{)\]]",
+        "code", 2.5, "regex-syntax",
+    ),
+    _rule(
         "", ("$", "\\"),
         r"\$[^$\n]{1,120}\$|\\(?:frac|sqrt|cdot|times|leq?|geq?|neq|pi|sum|int|prod|binom|left"
         r"|right|begin|mathbf|mathrm|angle|infty|alpha|beta|theta|lfloor|pmod|equiv)\b|\\\[|\\\(",
@@ -150,6 +162,20 @@ RULES: tuple[Rule, ...] = (
         "uncensored", 2.0, "persona-open", lower=True,
     ),
     _rule("", ("act as",), r"act as (?:a|an|my|the)\b", "uncensored", 1.5, "act-as", lower=True),
+    _rule(
+        "", ("role of", "in character"),
+        r"(?:take on|takes on|embrace|assume|play|playing|step into|stay in) the role of"
+        r"|(?:stay|remain|staying) in character",
+        "uncensored", 2.5, "take-role", lower=True,
+    ),
+    # A role-play turn that opens with an action between asterisks: "*walks in* Hello?"
+    _rule("", ("*",), r"\A\s*\*[a-z][^*\n]{2,120}\*", "uncensored", 2.5, "rp-action", lower=True),
+    _rule(
+        # Lettered options, (A)/(B)/(C) or A./B./C.: a multiple-choice problem.
+        "", ("b)", "b.", "b:"),
+        r"(?:\(b\)|\bb[.:)]) [\s\S]{1,300}?(?:\(c\)|\bc[.:)]) [\s\S]{1,300}?(?:\(d\)|\bd[.:)]) ",
+        "reasoning", 2.0, "multiple-choice", lower=True, require="c",
+    ),
     _rule(
         "calculate compute evaluate", ("what is", "what's", "% of"),
         r"(?:what is|what's|calculate|compute|evaluate) [-\d(.$]|\d%? of \d",
