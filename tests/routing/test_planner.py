@@ -297,6 +297,36 @@ def test_backend_where_other_models_are_busy_is_avoided() -> None:
     assert route("code", 6, snapshot=calm).attempts[0].backend == A
 
 
+def test_memory_budget_puts_a_model_larger_than_it_last() -> None:
+    coder = "qwen2.5-coder:7b"  # 4 GB in SEED_TAGS
+    snapshot = fleet(
+        BackendView(A, models=ALL, memory_budget=3_000_000_000),
+        BackendView(B, models=ALL),
+    )
+    p = route("code", 6, snapshot=snapshot)
+    assert [a.backend for a in p.attempts if a.model == coder][0] == B
+    # A client naming it still gets it there when nothing else has it: last resort, not never.
+    only_a = fleet(snapshot.backends[0], BackendView(B, models=ALL - {coder}))
+    named = route(requested=coder, snapshot=only_a).attempts[0]
+    assert (named.model, named.backend) == (coder, A)
+    # Loaded there anyway (an operator's budget can be wrong): it is used, not re-planned.
+    warm = replace(snapshot.backends[0], loaded=frozenset({coder}))
+    p = route("code", 6, snapshot=fleet(warm, snapshot.backends[1]))
+    assert (p.attempts[0].model, p.attempts[0].backend) == (coder, A)
+
+
+def test_memory_budget_prefers_a_backend_where_no_eviction_is_needed() -> None:
+    r1 = "deepseek-r1:latest"
+    full = BackendView(A, models=ALL, loaded=frozenset({r1}), memory_budget=6_000_000_000,
+                       resident_bytes={r1: 4_000_000_000})  # fmt: skip
+    p = route("code", 6, snapshot=fleet(full, BackendView(B, models=ALL)))
+    assert (p.attempts[0].model, p.attempts[0].backend) == ("qwen2.5-coder:7b", B)
+    roomy = replace(full, memory_budget=16_000_000_000)  # the tie goes to A by name
+    assert route("code", 6, snapshot=fleet(roomy, BackendView(B, models=ALL))).attempts[
+        0
+    ].backend == A
+
+
 def test_unknown_concurrency_still_counts_in_flight() -> None:
     snapshot = fleet(BackendView(A, models=ALL, in_flight=3), BackendView(B, models=ALL))
     assert route("code", 6, snapshot=snapshot).attempts[0].backend == B

@@ -95,6 +95,8 @@ _HEALTH_BACKEND = obj(
         "models": INT,
         "loaded": array(STR),
         "in_flight": INT,
+        "memory_budget": {**null("integer"), "description": "bytes (router_config.json)"},
+        "resident_bytes": {"type": "integer", "description": "sum of /api/ps sizes"},
         "error": null("string"),
     }
 )

@@ -37,6 +37,9 @@ Steps for the virtual model:
    | backend state   | healthy 0, busy -0.05, degraded -0.15                         |
    | load, max known | -0.10 * min(in_flight / max_concurrent, 1), -0.10 more if full |
    | load, no max    | -0.02 * min(in_flight, 5)                                     |
+   | memory budget   | -0.10 when a cold model fits the backend's `memory_budget`     |
+   |                 | only by evicting resident models (/api/ps sizes); -2.0 (a     |
+   |                 | last resort) when it is larger than the whole budget          |
    | GPU sharing     | -0.30 per other model with requests in flight there, at most  |
    |                 | two: different models on one GPU take turns, each runs slower |
    | weight          | +0.05 * (weight - 1), weight clamped to 0..2 (router_config)   |
@@ -84,6 +87,8 @@ COLD_COST_MAX = 0.40
 WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.13
 STATE_PENALTY: Mapping[str, float] = {"healthy": 0.0, "busy": 0.05, "degraded": 0.15}
 LOAD_PENALTY, FULL_PENALTY, INFLIGHT_PENALTY = 0.10, 0.10, 0.02
+EVICT_PENALTY = 0.10  # a cold model that only fits the memory budget by evicting another
+OVER_BUDGET_PENALTY = 2.0  # a cold model larger than the whole budget: last resort only
 SHARE_PENALTY = 0.30  # per other model busy on the backend (they share its GPU), at most 2
 MAX_ATTEMPTS, MAX_BACKENDS_PER_MODEL, NEXT_BEST_MODELS = 6, 3, 2
 
@@ -149,10 +154,11 @@ def placement_score(
     load_seconds: float = 3.35,
     complexity: int = 5,
     key: str = "",
+    evicts: bool = False,
 ) -> float:
     """Step 3 of the docstring, for a usable backend (`key`: the model placed)."""
     cold = 0.0 if warm else cold_cost(load_seconds, complexity)
-    score = -cold - STATE_PENALTY.get(backend.state, 0.0)
+    score = -cold - STATE_PENALTY.get(backend.state, 0.0) - (EVICT_PENALTY if evicts else 0.0)
     others = sum(1 for k, n in backend.model_in_flight.items() if n and k != key)
     score -= SHARE_PENALTY * min(others, 2)
     score += WEIGHT_BONUS * max(-1.0, min(1.0, backend.weight - 1.0))
@@ -311,10 +317,15 @@ def _hosts(
             if only is not None and key not in only:
                 continue
             warm = key in loaded
-            load = 0.0 if warm else estimated_load_seconds(backend, key, catalog.profile(name))
-            out.setdefault(key, []).append(
-                _Host(backend, name, placement_score(backend, warm, load, complexity, key), warm)
-            )
+            load, evicts, room = 0.0, False, True
+            if not warm:
+                profile = catalog.profile(name)
+                room = _room_for(backend, profile)
+                load, evicts = estimated_load_seconds(backend, key, profile), not room
+            score = placement_score(backend, warm, load, complexity, key, evicts)
+            if not warm and room is None:
+                score -= OVER_BUDGET_PENALTY  # larger than the budget: a last resort only
+            out.setdefault(key, []).append(_Host(backend, name, score, warm))
     for found in out.values():
         # Equal placement: the backend that measured this model faster first.
         found.sort(
@@ -325,6 +336,17 @@ def _hosts(
             )
         )
     return out
+
+
+def _room_for(backend: BackendView, profile: ModelProfile) -> bool | None:
+    """Does a cold model fit the backend's memory budget next to what is resident (True),
+    only by evicting (False), or never (None)? True when no budget or size is known."""
+    budget, size = backend.memory_budget, profile.size_bytes
+    if not budget or not size:
+        return True
+    if size > budget:
+        return None
+    return sum(backend.resident_bytes.values()) + size <= budget
 
 
 def _hard_filter(

@@ -61,6 +61,11 @@ class BackendView:
     max_concurrent: int | None = None
     # In-flight requests by model key: other models busy on a backend share its GPU.
     model_in_flight: Mapping[str, int] = field(default_factory=dict)
+    # Operator's memory budget in bytes (router_config.json) and the bytes each resident
+    # model takes (/api/ps `size`), by model key: a cold model that does not fit the budget
+    # alongside them means an eviction, one larger than the budget cannot be loaded there.
+    memory_budget: int | None = None
+    resident_bytes: Mapping[str, int] = field(default_factory=dict)
     weight: float = 1.0  # operator's preference between otherwise equal backends
     # Measured on this backend, by model key: seconds a cold load took, tokens/s generated.
     load_seconds: Mapping[str, float] = field(default_factory=dict)

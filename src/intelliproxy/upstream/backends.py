@@ -259,6 +259,8 @@ class Backend:
             in_flight=self.in_flight,
             max_concurrent=self.settings.max_concurrent,
             model_in_flight=dict(self.model_in_flight),
+            memory_budget=self.settings.memory_budget,
+            resident_bytes=self.inventory.resident_bytes,
             weight=self.settings.weight,
             load_seconds=self.load_seconds,
             tokens_per_s=self.tokens_per_s,
@@ -275,6 +277,8 @@ class Backend:
             "loaded": sorted(str(m.get("name", "")) for m in self.inventory.ps),
             "in_flight": self.in_flight,
             "max_concurrent": self.settings.max_concurrent,
+            "memory_budget": self.settings.memory_budget,
+            "resident_bytes": sum(self.inventory.resident_bytes.values()),
             "model_breakers": {
                 k: b.state.value
                 for k, b in self.model_breakers.items()

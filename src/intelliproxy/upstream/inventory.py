@@ -34,6 +34,7 @@ class Inventory:
     ps: list[dict] = field(default_factory=list)  # raw /api/ps entries
     models: dict[str, str] = field(default_factory=dict)  # canonical -> name as installed
     loaded: frozenset[str] = frozenset()  # canonical names resident now
+    resident_bytes: dict[str, int] = field(default_factory=dict)  # canonical -> /api/ps size
     shows: dict[str, dict] = field(default_factory=dict)  # /api/show answers by name
     version: str | None = None
     refreshed_at: float = 0.0
@@ -51,6 +52,11 @@ class Inventory:
                 canonical_model(entry_name(m)): entry_name(m) for m in entries if entry_name(m)
             },
             loaded=frozenset(canonical_model(entry_name(m)) for m in running if entry_name(m)),
+            resident_bytes={
+                canonical_model(entry_name(m)): m["size"]
+                for m in running
+                if entry_name(m) and isinstance(m.get("size"), int)
+            },
             shows=shows,
             version=version,
             refreshed_at=time.time(),
