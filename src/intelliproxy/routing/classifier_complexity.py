@@ -33,6 +33,7 @@ _ALGORITHMIC = re.compile(
     r"palindrom\w*|subsequence|prime)\b",
     re.I,
 )
+_LARGE_INPUT = re.compile(r"10\^\d|10\*\*\d|\d ?\*? ?10\^|(?:<=|≤) ?\d{5,}|\d{1,3}(?:,\d{3}){2,}")
 _HARD_ENGINEERING = re.compile(
     r"\b(?:concurren\w*|distributed|thread-?safe|lock-?free|optimi[sz]\w*|scalab\w*|"
     r"production|architecture|fully working|full working|complete (?:game|app\w*|program)|"
@@ -103,6 +104,8 @@ def _code(text: str, ev: Evidence) -> int:
     if _ALGORITHMIC.search(text):
         level += 1
     level += hard + (ev.terms["code"] >= 5) + (ev.requirements >= 3)
+    if _LARGE_INPUT.search(text):
+        level += 1.5  # an online-judge problem with input bounds: efficiency matters
     return _clamp(level, 2, 10)
 
 
@@ -110,7 +113,9 @@ _ADVANCED_MATH = re.compile(
     r"\b(?:probability|statistic\w*|expected value|random sample|confidence interval|"
     r"hypothesis|standard deviation|integral|derivative|eigen\w*|matrix|vector space|"
     r"converge\w*|series|modul(?:o|ar)|complex numbers?|lebesgue|topolog\w*|group theory|"
-    r"circuit|resistor|network|theorem|lemma|combinatori\w*)\b",
+    r"circuit|resistor|network|theorem|lemma|combinatori\w*|limit|inscribed|circumscribed|"
+    r"divisors?|base \d+|digits?|diagonals?|arrangements?|arranged|permutations?|"
+    r"sin|cos|tan|log\w*|roots?)\b",
     re.I,
 )
 _PROOF = re.compile(r"\b(?:prove|proof|show that|demonstrate that)\b", re.I)
