@@ -33,6 +33,7 @@ from intelliproxy.routing.features_structure import (
     SYNTAX_MARKS,
     has_code_identifier,
     refers_to_an_image,
+    takes_a_role,
 )
 
 CATS = ("code", "reasoning", "general", "vision", "image", "uncensored")
@@ -43,8 +44,18 @@ MAX_NGRAM_TOKENS = 200  # phrases past this point rarely change the decision
 MAX_TERM_SUM = 6.0  # keyword evidence saturates: fifty math words are not 50x one
 
 _TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9+#&'\-]*[a-z0-9+#])?")  # no trailing ' or -
-# The same for text with accents ("génère", "über"): Unicode classes cost ~2.5x, so only then.
+# The same for text with accented letters ("génère", "über"): Unicode classes cost ~2.5x,
+# so only then; curly quotes and dashes alone keep the ASCII tokenizer.
 _TOKEN_UNICODE = re.compile(r"[^\W_](?:(?:[^\W_]|[+#&'\-])*(?:[^\W_]|[+#]))?")
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
+
+
+def _tokenize(lower: str) -> list[str]:
+    if lower.isascii() or not any(ch.isalpha() for ch in _ASCII_RUNS.sub("", lower)[:200]):
+        return _TOKEN.findall(lower)
+    return _TOKEN_UNICODE.findall(lower)
+
+
 # Spelled-out quantities count as numbers in word problems ("five years younger").
 _NUMBER_WORDS = words(
     "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
@@ -192,6 +203,9 @@ def _structure(
     if any(noun in lower for noun in nouns) and refers_to_an_image(lower):
         ev.add("vision", 2.0, "image-ref")
         flags.add("image-ref")
+    if ("role of" in lower or "in character" in lower) and takes_a_role(lower):
+        ev.add("uncensored", 2.5, "take-role")
+        flags.add("take-role")
     if has_code_identifier(text):
         ev.add("code", 1.5, "identifier")
         flags.add("identifier")
@@ -203,7 +217,7 @@ def analyse(text: str) -> Evidence:
     if not text:
         return ev
     lower = text.lower()
-    tokens = (_TOKEN if lower.isascii() else _TOKEN_UNICODE).findall(lower)
+    tokens = _tokenize(lower)
     ev.words = len(tokens)
     flags: set[str] = set()
     _frames(tokens, ev)

@@ -97,7 +97,8 @@ prisoners=1.2 labelled=0.6 labeled=0.6 labels=0.5 mislabeled=1.5 mislabelled=1.5
 fahrenheit=1 celsius=1 kelvin=1 show_your_work=2 convert=0.3
 trailing_zeros=2 catch_up=0.8
 at_what_time=1.5 how_soon=1 the_chance=1 chance_that=1.2 false_positive=1
-answer_choices=2 which_of_the_following=0.8 must_be_true=2 cannot_be_true=2
+answer_choices=2 we_conclude=1.5 conclude_that=1.2
+which_of_the_following=0.8 must_be_true=2 cannot_be_true=2
 """
 
 _GENERAL = """
@@ -162,7 +163,8 @@ picture_of=1.5 image_of=1.5 photo_of=1.5 photograph_of=1.5 drawing_of=2 painting
 illustration_of=2 portrait_of=1.5 sketch_of=1.5 render_of=2 rendering_of=2 artwork_of=2
 shot_of=1.2 mascot=1.2 doodle=1.2 overhead_view=1 side_view=1 soft_lighting=1.5
 coloring=1.2 colouring=1.2 coloring_page=2.5 colouring_page=2.5 coloring_book=2
-imagen=1.2 dibujo=1.5
+imagen=1.2 dibujo=1.5 chibi=2 kawaii=1.2 cel-shaded=2 lineart=2 low-poly=1.5 pastel=0.6
+into_a_picture=2 into_an_image=2 into_a_drawing=2 into_a_painting=2 into_a_photo=1.5
 """
 
 _VISION = """
@@ -255,8 +257,8 @@ for _cat, _words in {
     "screenplay scene dialogue dialog monologue soliloquy fanfic fanfiction fiction "
     "narrative saga myth legend parody satire joke jokes riddle twister roleplay role-play "
     "adventure episode skit prologue epilogue synopsis backstory rhyme rhymes one-liners "
-    "villanelle script poema poème gedicht poesía cuento relato histoire geschichte storia "
-    "chanson canción lied",
+    "villanelle script play playlet poema poème gedicht poesía cuento relato histoire "
+    "geschichte storia chanson canción lied",
     "general": "email e-mail letter memo essay article post blog tweet caption captions summary "
     "report resume bio biography description review announcement speech toast proposal "
     "outline agenda list plan itinerary recipe slogan tagline ad advertisement headline title "

@@ -125,7 +125,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "all no some", (), r"(?:all|some|no) [a-z]+ are [a-z]",
-        "reasoning", 1.5, "syllogism", lower=True, require=" are ",
+        "reasoning", 2.0, "syllogism", lower=True, require=" are ",
     ),
     _rule(
         "", ("--", ":1.", ":0."),
@@ -162,17 +162,11 @@ RULES: tuple[Rule, ...] = (
         "uncensored", 2.0, "persona-open", lower=True,
     ),
     _rule("", ("act as",), r"act as (?:a|an|my|the)\b", "uncensored", 1.5, "act-as", lower=True),
-    _rule(
-        "", ("role of", "in character"),
-        r"(?:take on|takes on|embrace|assume|play|playing|step into|stay in) the role of"
-        r"|(?:stay|remain|staying) in character",
-        "uncensored", 2.5, "take-role", lower=True,
-    ),
     # A role-play turn that opens with an action between asterisks: "*walks in* Hello?"
     _rule("", ("*",), r"\A\s*\*[a-z][^*\n]{2,120}\*", "uncensored", 2.5, "rp-action", lower=True),
     _rule(
         # Lettered options, (A)/(B)/(C) or A./B./C.: a multiple-choice problem.
-        "", ("b)", "b.", "b:"),
+        "", (" (b)", "\n(b)", " b)", "\nb)", " b.", "\nb.", " b:", "\nb:"),
         r"(?:\(b\)|\bb[.:)]) [\s\S]{1,300}?(?:\(c\)|\bc[.:)]) [\s\S]{1,300}?(?:\(d\)|\bd[.:)]) ",
         "reasoning", 2.0, "multiple-choice", lower=True, require="c",
     ),
@@ -228,5 +222,24 @@ def refers_to_an_image(lower: str) -> bool:
             break
         start = match.start()
         if _IMAGE_REF_BEFORE.search(lower, max(0, start - 40), start):
+            return True
+    return False
+
+
+_ROLE = re.compile(r"the role of|in character")
+_ROLE_VERB = re.compile(r"(?:take on|takes on|embrace|assume|play|playing|step into|stay|remain) $")
+MAX_ROLES = 10
+
+
+def takes_a_role(lower: str) -> bool:
+    """ "embrace the role of Sheldon", "stay in character": a role-play set-up.
+
+    Finds the literal first, then looks at the verb just before it (cheap on long texts).
+    """
+    for count, match in enumerate(_ROLE.finditer(lower)):
+        if count >= MAX_ROLES:
+            break
+        start = match.start()
+        if _ROLE_VERB.search(lower, max(0, start - 12), start):
             return True
     return False
