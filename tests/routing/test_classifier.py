@@ -3,8 +3,9 @@
 HELD_OUT holds hand-written prompts in phrasings and from sources that are NOT in the
 dev file (other benchmarks' styles, other image-request frames, everyday requests).
 Each batch was scored blind when written, before the rules it prompted were changed:
-batch 1 60/65, batch 2 36/45, batch 3 41/50 (137/160 = 85.6% blind). The threshold
-below guards the tuned rules against regressions.
+batch 1 60/65, batch 2 36/45, batch 3 41/50 (137/160 = 85.6% blind); batches 4 and 5
+36/40 each. The threshold below guards the tuned rules against regressions. The larger
+fresh set is benchmarks/data/heldout_fresh.jsonl (see benchmarks/routing_eval.py --split).
 """
 
 from __future__ import annotations
@@ -288,6 +289,131 @@ HELD_OUT += [
     ),
 ]
 
+# Batches 4 and 5: new phrasings (more image-request frames, art styles, role-play set-ups,
+# general/creative boundaries), each scored blind before the rules they prompted: 36/40, 36/40.
+HELD_OUT += [
+    ("image", "A hyper-detailed render of a clockwork hummingbird, macro shot, studio lighting"),
+    ("image", "Generate a cute chibi version of a firefighter."),
+    ("image", "Can you make an image of a sunset over the ocean with dolphins jumping?"),
+    ("image", "Create wallpaper art: a galaxy swirling inside a teacup."),
+    ("image", "photo of a mountain lake at dawn, mist, reflections, landscape photography, 50mm"),
+    ("image", "Draw me a map of a fantasy kingdom with mountains, rivers and three castles."),
+    ("image", "Need an illustration for my blog post header: a laptop on a beach, flat design."),
+    ("image", "Turn this idea into a picture: a whale swimming through the clouds above a city."),
+    ("code", "How do I read a CSV file into a list of dicts in Python without pandas?"),
+    (
+        "code",
+        "Segmentation fault (core dumped) when I run my C program that reverses a linked "
+        "list, here is the code:\nvoid rev(Node **h){ Node *p=NULL,*c=*h; while(c){ Node "
+        "*n=c->next; c->next=p; p=c; c=n;} }",
+    ),
+    ("code", "What's the difference between `let`, `const` and `var` in JavaScript?"),
+    ("code", "Write a SQL query that returns each customer's most recent order date."),
+    ("code", "nginx returns 502 bad gateway behind my gunicorn django app, how to debug"),
+    (
+        "code",
+        "Given a binary tree, return its level order traversal. Constraints: number of "
+        "nodes in [0, 2000].",
+    ),
+    ("code", "Can you explain how async/await works in Python's asyncio event loop?"),
+    ("code", "convert this java to kotlin: public int add(int a, int b) { return a + b; }"),
+    (
+        "reasoning",
+        "If 3 painters can paint 3 houses in 3 days, how many days do 6 painters need for "
+        "12 houses?",
+    ),
+    ("reasoning", "What is the next number in the sequence 2, 6, 12, 20, 30, ...?"),
+    ("reasoning", "Tom is taller than Ann. Ann is taller than Bob. Is Bob taller than Tom?"),
+    ("reasoning", "Find the area of a circle whose circumference is 10 pi."),
+    ("reasoning", "How many integers between 1 and 1000 are divisible by 3 or 5?"),
+    (
+        "reasoning",
+        "A rectangle's length is 3 more than twice its width and its area is 65. Find the "
+        "dimensions.",
+    ),
+    ("reasoning", "A car travels 150 km in 2.5 hours. What is its average speed in m/s?"),
+    (
+        "reasoning",
+        "All roses are flowers. Some flowers fade quickly. Can we conclude that some "
+        "roses fade quickly? Explain.",
+    ),
+    ("general", "what are good stretches for lower back pain"),
+    ("general", "Who discovered penicillin and when?"),
+    ("general", "Write a thank-you note to my neighbour for watering my plants."),
+    ("general", "How do vaccines train the immune system?"),
+    ("general", "Can you give me a summary of the main ideas of stoicism?"),
+    ("general", "Is it better to rent or buy a home in your 20s?"),
+    ("general", "List the planets of the solar system in order from the sun."),
+    ("general", "hey whats up, can you help me plan my week"),
+    ("uncensored", "Write a story about two rival bakers who fall in love during a village fair."),
+    (
+        "uncensored",
+        "Pretend you are an ancient dragon guarding a hoard. A thief has just woken you.",
+    ),
+    ("uncensored", "Write a poem about my grandmother's kitchen."),
+    ("uncensored", "Compose a rap battle between Isaac Newton and Albert Einstein."),
+    (
+        "uncensored",
+        "You are a detective in 1920s Chicago. I'm a nervous witness. Start the interrogation.",
+    ),
+    ("uncensored", "Write a scary story for a campfire about a hitchhiker."),
+    ("uncensored", "Write a funny short play about two cats arguing over a cardboard box."),
+    ("uncensored", "[WP] The moon has been a giant egg all along, and tonight it starts to hatch."),
+    ("image", "I'd like to see a red fox sitting on a snowy log."),
+    ("image", "Picture this: a lighthouse made of candy on a chocolate sea. Generate it."),
+    ("image", "Could you produce a visual of a crowded night market in Taipei?"),
+    ("image", "Give me a drawing of a dog wearing a tuxedo."),
+    ("image", "Can I get an image of a vintage car parked in front of a diner?"),
+    ("image", "Make an illustration showing the four seasons in one tree."),
+    ("image", "Generate a photo-realistic rendering of a glass house in a forest."),
+    ("image", "I need an image showing a robot teaching a classroom of children."),
+    ("image", "Please draw a penguin surfing a huge wave."),
+    ("image", "Conjure an image of an elven city built into waterfalls."),
+    ("image", "Show me an image of a koala eating eucalyptus leaves."),
+    ("image", "Produce a digital painting of a lone samurai under cherry blossoms."),
+    ("image", "Can you paint a portrait of my cat as a renaissance nobleman?"),
+    ("image", "Create a visual representation of a cozy reading nook with rain on the window."),
+    ("image", "I would like a picture of two owls sitting on a branch under the moon."),
+    ("image", "Generate me an image with a purple sky and two suns over a desert."),
+    ("image", "Could you illustrate a mermaid reading a book underwater?"),
+    ("image", "Please create a picture in which a giant turtle carries a village on its back."),
+    ("image", "A bustling medieval marketplace, oil on canvas, rich colors"),
+    ("image", "Make a poster-style image for a summer music festival with palm trees."),
+    ("general", "Paint a picture with words: what was daily life like in ancient Rome?"),
+    ("general", "What's the best camera for wildlife photography under $1000?"),
+    ("general", "How do I take better photos of the night sky with my phone?"),
+    ("general", "Describe the main features of Gothic architecture."),
+    ("general", "Give me a short bio for my Instagram profile as a personal trainer."),
+    ("general", "What is the plot of the movie Inception?"),
+    ("general", "Write a polite complaint letter to an airline about lost luggage."),
+    ("general", "Who is the author of the Harry Potter books?"),
+    ("uncensored", "Write an origin story for a superhero whose power is talking to plants."),
+    (
+        "uncensored",
+        "Imagine a world where humans hibernate every winter. Tell the story of one "
+        "family waking up in spring.",
+    ),
+    ("uncensored", "Write a short poem, four lines, about rain on a tin roof."),
+    ("uncensored", "Can you write a short play where a robot auditions for a musical?"),
+    ("uncensored", "Tell me a story about a girl who can talk to the wind."),
+    (
+        "uncensored",
+        "Roleplay as my strict but kind martial arts master. I just arrived late to training.",
+    ),
+    (
+        "code",
+        "Write a bash script that backs up /home to an external drive every night using cron.",
+    ),
+    (
+        "code",
+        "What does the error 'TypeError: unsupported operand type(s) for +: int and str' mean?",
+    ),
+    ("code", "How can I make my website responsive on mobile?"),
+    ("reasoning", "If a shirt costs $20 after a 20% discount, what was the original price?"),
+    ("reasoning", "What is 17 times 23?"),
+    ("reasoning", "Which weighs more, a kilogram of feathers or a kilogram of steel? Explain."),
+]
+
 
 def _chat(*turns: tuple[str, str], **extra: Any) -> dict[str, Any]:
     return {"messages": [{"role": r, "content": c} for r, c in turns], **extra}
@@ -301,7 +427,7 @@ def test_held_out_prompt(expected: str, prompt: str) -> None:
 
 def test_held_out_accuracy_threshold() -> None:
     correct = sum(classify({"prompt": p}).category == c for c, p in HELD_OUT)
-    assert len(HELD_OUT) >= 150
+    assert len(HELD_OUT) >= 240
     assert correct / len(HELD_OUT) >= 0.95
 
 

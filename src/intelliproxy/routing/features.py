@@ -139,8 +139,8 @@ def _frame_object(verb: str, window: list[str]) -> str | None:
     picture_verb = verb in IMAGE_VERBS
     if picture_verb:
         first = next((w for w in window if w not in _DETERMINERS), "")
-        if first in NOT_PICTURE_OBJECTS or not first:
-            return None
+        if first in NOT_PICTURE_OBJECTS or not first or "words" in window[:FRAME_WINDOW]:
+            return None  # ... or "paint a picture with words": prose
     modifier: str | None = None
     for i, word in enumerate(window[:FRAME_WINDOW]):
         if word in CODE_MODIFIERS:

@@ -97,7 +97,8 @@ prisoners=1.2 labelled=0.6 labeled=0.6 labels=0.5 mislabeled=1.5 mislabelled=1.5
 fahrenheit=1 celsius=1 kelvin=1 show_your_work=2 convert=0.3
 trailing_zeros=2 catch_up=0.8
 at_what_time=1.5 how_soon=1 the_chance=1 chance_that=1.2 false_positive=1
-answer_choices=2 we_conclude=1.5 conclude_that=1.2
+answer_choices=2 weighs_more=1.8 which_is_heavier=1.5 which_is_larger=1.2
+which_is_greater=1.5 which_is_bigger=1.2 we_conclude=1.5 conclude_that=1.2
 which_of_the_following=0.8 must_be_true=2 cannot_be_true=2
 """
 

@@ -139,6 +139,11 @@ RULES: tuple[Rule, ...] = (
         "image", 2.5, "show-look", lower=True,
     ),
     _rule(
+        "see", ("picture this",),
+        r"(?:like|love|want|wanna) to see (?:a|an|some|two|three)\b|\Apicture this\b",
+        "image", 1.5, "want-to-see", lower=True,
+    ),
+    _rule(
         "pretend imagine character let's lets continue once media",
         ("if you were", "you are now", "you will", "i want you to", "respond as", "what happens"),
         r"pretend (?:to be|you are|you're|that you)|imagine (?:you are|you're|yourself)"
