@@ -69,6 +69,7 @@ _COMPARATIVE = re.compile(
 _WISH_VERBS = words("like love")
 _WISHERS = words("i'd we'd would")
 _ASKERS = words("you me us want need like how")
+_ARTICLES = words("a an the my your this that his her its our their")
 _DETERMINERS = words("me us a an the some my our this that your his her its")
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])\s+\S", re.MULTILINE)
 _REQUIREMENT_WORDS = words(
@@ -113,6 +114,11 @@ def _frames(tokens: list[str], ev: Evidence) -> None:
             ev.add(LEAD_VERBS[tok], 2.0, f"lead-{tok}")
         if tok not in REQUEST_VERBS:
             continue
+        if i and (
+            tokens[i - 1] in _ARTICLES
+            or (tok in IMAGE_VERBS and i > 1 and tokens[i - 2] in _ARTICLES)
+        ):
+            continue  # "the draft", "a comedic sketch": a noun, not the ask
         if tok == "get" and tokens[i + 1 : i + 2] not in (["me"], ["us"]):
             continue  # "how can I get the list of ...": a goal, not a request for a list
         found = _frame_object(tok, tokens[i + 1 : i + 6 + FRAME_WINDOW])

@@ -54,6 +54,7 @@ given_an_array=2 given_a_string=2 given_a_list=1.5 integer_array=2 return_the=1 
 return_true=2 return_false=2 pass_these=1.5 the_function=1 a_function=1 python_function=2
 this_error=1 error_message=0.8 pull_request=2 big_o=2 in_python=2 in_c=1 in_java=2
 in_javascript=2 console_command=2 node_js=2 spring_boot=2 visual_studio=2 machine_learning=0.4
+virtual_environment=2 venv=2 virtualenv=2 conda=1.5 pip_install=2 package-lock=2
 dataframe=2 dataframes=2 groupby=2 awk=2 grep=2 sed=2 test_case=1.5 input_format=2
 output_format=1.5 optimally=0.8 lowercase_letters=1.5 subtree=2
 """
@@ -80,7 +81,13 @@ fallacy=0.8 knaves=2 estimate=0.8 approximately=0.6 reasoning=0.8 step-by-step=1
 profit=0.8 discount=0.8 total=0.5 twice=0.6 altogether=0.8 combinatorics=2 permutations=1.5
 combinations=1 olympiad=2 aime=2.5 amc=2 imo=2 usamo=2.5 putnam=2.5 lottery=0.8 odds=0.8
 how_many=0.8 how_much=0.6 what_is_the_value=2 the_value_of=1.5 find_the_value=2 find_all=1.5
-positive_integer=2.5 positive_integers=2.5 real_numbers=2 real_number=2 step_by_step=1
+positive_integer=2.5 positive_integers=2.5 real_numbers=2 real_number=2 step_by_step=1.5
+show_your_reasoning=2 your_reasoning=1.2 think_step=1.5 premise=1.5 is_the_conclusion=2
+conclusion_valid=1.5 days_from_now=1.2
+velocity=1.5 acceleration=1.5 accelerates=1.5 kinetic_energy=2 potential_energy=2
+momentum=1.2 frictionless=2 friction=1 air_resistance=2.5 projectile=1.5 newtons=1.5
+joules=1.5 ohm=1.2 ohms=1.5 resistors=1.5 voltage=1 incline=1.2 free_fall=1.5
+gravitational=1
 show_that=1.5 prove_that=2.5 expected_value=2 the_remainder=2 least_common=1.5
 greatest_common=2 prime_factor=2 arithmetic_sequence=2 geometric_sequence=2 word_problem=2
 logic_puzzle=2.5 brain_teaser=2.5 truth_teller=2 per_hour=0.6 what_percentage=1.5
@@ -141,6 +148,7 @@ cartoon_captions=1.5 plot_twist=2 no_restrictions=1.5 your_character=2 my_charac
 girlfriend=1.2 boyfriend=1.2 waifu=2 husbando=2 one_liners=1.2 deadpan=1.5 absurdity=1
 stand-up=1.2 comedian=1.2 love_letter=1.2 vivid=0.8 vividly=0.8
 battle=0.6 epic=0.8 dragons=0.6 in_the_style=0.5
+comedy_sketch=2.5 comedic_sketch=2.5 historical_fiction=2.5
 fantasy_world=2 fictional_world=2 magic_system=2 from_the_perspective=1.2 diary_entry=1
 gedicht=2.5 poema=2.5 poème=2.5 poesía=2 cuento=2 relato=1.5 märchen=2.5
 """
@@ -259,7 +267,8 @@ for _cat, _words in {
     "narrative saga myth legend parody satire joke jokes riddle twister roleplay role-play "
     "adventure episode skit prologue epilogue synopsis backstory rhyme rhymes one-liners "
     "villanelle script play playlet poema poème gedicht poesía cuento relato histoire "
-    "geschichte storia chanson canción lied",
+    "geschichte storia chanson canción lied mystery thriller whodunit horror romcom "
+    "fairytale",
     "general": "email e-mail letter memo essay article post blog tweet caption captions summary "
     "report resume bio biography description review announcement speech toast proposal "
     "outline agenda list plan itinerary recipe slogan tagline ad advertisement headline title "
