@@ -4,8 +4,9 @@ HELD_OUT holds hand-written prompts in phrasings and from sources that are NOT i
 dev file (other benchmarks' styles, other image-request frames, everyday requests).
 Each batch was scored blind when written, before the rules it prompted were changed:
 batch 1 60/65, batch 2 36/45, batch 3 41/50 (137/160 = 85.6% blind); batches 4 and 5
-36/40 each, batch 6 49/60. The threshold below guards the tuned rules against regressions. The larger
-fresh set is benchmarks/data/heldout_fresh.jsonl (see benchmarks/routing_eval.py --split).
+36/40 each, batch 6 49/60, batch 7 33/45 (154/185 = 83% blind). The threshold below
+guards the tuned rules against regressions; prompts still missed are in KNOWN_MISSES.
+The larger fresh set is benchmarks/data/heldout_fresh.jsonl (routing_eval.py --split).
 """
 
 from __future__ import annotations
@@ -512,8 +513,112 @@ HELD_OUT += [
     ("general", "Give me 5 tips for a successful job interview."),
 ]
 
+# Batch 7: tool/concept questions without a request verb, logic and percentage problems,
+# role-play abbreviations; scored blind 33/45 before features_vocabulary.py was added.
+HELD_OUT += [
+    ("code", "How can I find which process is listening on port 8080 on Ubuntu?"),
+    (
+        "code",
+        "In Django, how do I add a custom field to the user model after migrations already exist?",
+    ),
+    (
+        "code",
+        "Write a Python class representing a bank account with deposit, withdraw and "
+        "balance methods.",
+    ),
+    ("code", "Difference between INNER JOIN and LEFT JOIN with an example."),
+    (
+        "code",
+        "Create a simple to-do list app with HTML, CSS and vanilla JS that saves to localStorage.",
+    ),
+    ("code", "What are Python generators and when should I use yield?"),
+    ("code", "I need a cron expression that runs at 2:30 am every Monday."),
+    ("code", "How do I parse JSON in Go into a struct with nested fields?"),
+    ("code", "Write a recursive function to compute the factorial of n in C."),
+    (
+        "code",
+        "Given an m x n grid of characters and a word, return true if the word exists in "
+        "the grid. The word can be constructed from sequentially adjacent cells.",
+    ),
+    ("code", "What is dependency injection and why do frameworks like Spring use it?"),
+    (
+        "code",
+        "Can you review my function and suggest improvements?\n\ndef avg(l):\n  s=0\n  for x "
+        "in l: s+=x\n  return s/len(l)",
+    ),
+    ("code", "how to fix 'permission denied (publickey)' when pushing to github"),
+    ("code", "Escribe una función en Python que cuente las vocales de una cadena."),
+    ("code", "Implement a trie with insert, search and startsWith."),
+    ("reasoning", "Find the value of x if 3^(x+1) = 81."),
+    (
+        "reasoning",
+        "A jar has 5 red, 3 green and 2 blue marbles. Two are drawn without replacement. "
+        "What is the chance both are red?",
+    ),
+    (
+        "reasoning",
+        "Five friends finish a race. Ann beats Bob, Carl finishes after Dan, Bob beats "
+        "Dan, Eve is last. Who wins?",
+    ),
+    ("reasoning", "A man walks 3 km north, then 4 km east. How far is he from his starting point?"),
+    ("reasoning", "Which is the odd one out: 3, 5, 7, 9, 11?"),
+    (
+        "reasoning",
+        "If the price of petrol rises by 25%, by what percent must a driver reduce "
+        "consumption to keep spending the same?",
+    ),
+    ("reasoning", "Calculate the compound interest on $5,000 at 4% per year for 3 years."),
+    ("reasoning", "What is the 10th term of the arithmetic sequence 7, 11, 15, ...?"),
+    ("reasoning", "Can a person be their own grandfather? Reason it out."),
+    ("reasoning", "An object has a mass of 5 kg and a density of 2.5 g/cm^3. What is its volume?"),
+    (
+        "reasoning",
+        "Let S be the set of all 3-digit numbers whose digits sum to 10. How many "
+        "elements does S have?",
+    ),
+    (
+        "reasoning",
+        "How many handshakes occur if 12 people each shake hands with everyone else once?",
+    ),
+    (
+        "reasoning",
+        "Decide whether the statement is true or false: the product of two odd numbers is "
+        "always odd. Justify.",
+    ),
+    ("reasoning", "Solve the inequality |2x - 3| < 7."),
+    ("uncensored", "Tell me a tale about a lighthouse keeper who befriends a sea monster."),
+    ("uncensored", "Write a sad story about the last tree on Earth."),
+    (
+        "uncensored",
+        "Let's do an RP: I'm a new recruit on a starship and you're the gruff chief engineer.",
+    ),
+    ("uncensored", "Write a haunting poem about an abandoned amusement park."),
+    (
+        "uncensored",
+        "Write a short piece of flash fiction that ends with the line 'and the door stayed open.'",
+    ),
+    (
+        "uncensored",
+        "I want you to be a medieval innkeeper. Greet me as I enter your inn on a stormy night.",
+    ),
+    ("uncensored", "Write a sonnet from the perspective of a coffee cup."),
+    ("uncensored", "Write a short science fiction piece about the first baby born on Mars."),
+    ("uncensored", "Create a villain origin story for a librarian who hates noise."),
+    ("uncensored", "Write an epic battle scene between two dragons over a burning city."),
+    ("general", "What documents do I need to renew my passport?"),
+    ("general", "How does a mortgage work?"),
+    ("general", "What are the symptoms of burnout and how can I recover?"),
+    ("general", "Translate this into French: 'The meeting has been moved to Thursday.'"),
+    ("general", "Who invented the telephone?"),
+]
+
 # Held-out prompts the rules still get wrong (kept visible, not counted in HELD_OUT).
 KNOWN_MISSES: list[tuple[str, str]] = [
+    (
+        "reasoning",
+        "If a plane crashes exactly on the border of the US and Canada, where do they "
+        "bury the survivors?",
+    ),
     ("reasoning", "Would a hippopotamus fit inside a standard elevator?"),
     (
         "reasoning",
@@ -550,7 +655,7 @@ def test_known_miss(expected: str, prompt: str) -> None:
 
 def test_held_out_accuracy_threshold() -> None:
     correct = sum(classify({"prompt": p}).category == c for c, p in HELD_OUT)
-    assert len(HELD_OUT) >= 295
+    assert len(HELD_OUT) >= 339
     assert correct / len(HELD_OUT) >= 0.95
 
 

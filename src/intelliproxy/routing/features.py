@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from intelliproxy.routing.features_lexicon import (
+from intelliproxy.routing.features_frames import (
     CHART_OBJECTS,
     CODE_MODIFIERS,
     CREATIVE_MODIFIERS,
@@ -22,11 +22,9 @@ from intelliproxy.routing.features_lexicon import (
     NOT_PICTURE_OBJECTS,
     OBJECTS,
     REQUEST_VERBS,
-    TERM_INDEX,
-    TERMS,
     TRANSPARENT_OBJECTS,
-    words,
 )
+from intelliproxy.routing.features_lexicon import TERM_INDEX, TERMS, words
 from intelliproxy.routing.features_shape import bare_caption, styled, word_problem
 from intelliproxy.routing.features_structure import (
     RULES,

@@ -9,6 +9,8 @@ weights so that structure and request frames decide instead.
 
 from __future__ import annotations
 
+from intelliproxy.routing.features_vocabulary import VOCABULARY
+
 _CODE = """
 python=2 python3=2 javascript=2 typescript=2 java=1.5 golang=2 kotlin=2 rust=1 c++=2 c#=2
 php=2 ruby=0.8 perl=1.5 haskell=2 scala=1.5 swift=0.4 sql=2 mysql=2 postgres=2 postgresql=2
@@ -119,7 +121,7 @@ diet=1 workout=1 history=0.6 historical=0.5 capital=0.6 president=1 country=0.4 
 explain=0.5 difference=0.5 differences=0.8 compare=0.5 pros=1 cons=1 benefits=0.8 meaning=0.6
 definition=0.8 define=0.8 classify=0.5 extract=0.5 meeting=0.8 schedule=0.6 customer=0.6
 customers=0.6 marketing=1 business=0.6 company=0.5 job=0.6 interview=0.8 career=1 salary=0.8
-weather=1 news=0.6 who=0.4 when=0.3 where=0.3 why=0.3 what=0.2 symptoms=1.2 doctor=0.8
+weather=1 news=0.6 who=0.2 when=0.1 where=0.1 why=0.1 what=0.1 symptoms=1.2 doctor=0.8
 politely=1 formal=0.8 professional=0.6 announcement=0.8 outline=0.6 agenda=1 budget=0.5
 cover_letter=2 thank_you=1 blog_post=1.5 press_release=2 product_description=1.5
 pros_and_cons=1.5 the_difference=0.8 what_are=0.4 who_is=0.8 who_was=1 when_did=1
@@ -206,93 +208,13 @@ LEXICON: dict[str, dict[str, float]] = {
     "vision": _parse(_VISION),
 }
 
+for _cat, _table in VOCABULARY.items():  # field nouns: the larger weight wins
+    for _term, _w in _parse(_table).items():
+        LEXICON[_cat][_term] = max(_w, LEXICON[_cat].get(_term, 0.0))
+
 # term -> ((category, weight), ...): one lookup per distinct token / n-gram.
 TERM_INDEX: dict[str, tuple[tuple[str, float], ...]] = {}
 for _cat, _terms in LEXICON.items():
     for _term, _w in _terms.items():
         TERM_INDEX[_term] = (*TERM_INDEX.get(_term, ()), (_cat, _w))
 TERMS = frozenset(TERM_INDEX)
-
-# Request frames: a verb followed (within a few words) by the thing asked for.
-# The object decides the category; these verbs alone decide nothing.
-REQUEST_VERBS = words(
-    "write compose create generate make produce craft draft give design build develop tell "
-    "invent pen need want render draw paint sketch illustrate depict implement "
-    "show imagine continue finish complete fix debug optimize optimise rewrite get whip conjure "
-    "dream"
-    # the commonest request verbs in Spanish, French, German, Italian, Portuguese
-    " escribe escribir escriba écris écrivez écrire schreib schreibe schreiben scrivi "
-    "dibuja dibújame dessine dessinez zeichne disegna desenhe genera génère générez generiere "
-    "erstelle crea crée créez cria haz fais mach"
-)
-# Verbs that ask for a picture on their own ("Sketch a fox", "Paint the sea at dusk").
-IMAGE_VERBS = words(
-    "draw paint sketch illustrate render depict photograph dibuja dibújame dessine dessinez "
-    "zeichne disegna desenhe"
-)
-# ...unless the first word after it says otherwise ("draw a conclusion", "draw on").
-NOT_PICTURE_OBJECTS = words(
-    "conclusion conclusions inspiration attention comparison comparisons parallels parallel "
-    "distinction on from upon up near closer lots straws blood breath out back concept "
-    "concepts point points idea ideas importance how why what difference differences "
-    "example examples use"
-)
-# Plotting objects anywhere in the frame: a chart is data work (code or general).
-CHART_OBJECTS = words(
-    "chart charts graph graphs plot plots diagram diagrams histogram table tables uml "
-    "flowchart ascii matplotlib canvas turtle svg"
-)
-# A verb that opens the request decides the task on its own.
-LEAD_VERBS: dict[str, str] = {}
-for _cat, _verbs in {
-    "general": "summarize summarise translate paraphrase proofread rephrase tldr",
-    "reasoning": "solve prove calculate compute simplify factor factorize differentiate "
-    "evaluate estimate",
-    "code": "implement debug refactor compile",
-    "uncensored": "narrate roleplay",
-}.items():
-    for _v in _verbs.split():
-        LEAD_VERBS[_v] = _cat
-OBJECTS: dict[str, str] = {}
-for _cat, _words in {
-    "image": "image images picture pictures pic pics photo photos photograph photographs "
-    "illustration illustrations artwork artworks art drawing drawings painting paintings "
-    "portrait portraits logo logos icon icons wallpaper wallpapers poster posters render "
-    "rendering sticker stickers avatar thumbnail banner mural watercolor graphic clipart emoji "
-    "visual visuals meme mascot cartoon doodle comic imagen bild bilder immagine dessin dibujo "
-    "zeichnung",
-    "uncensored": "story stories tale tales fable novel novella chapter poem poems poetry haiku "
-    "haikus sonnet limerick limericks verse verses lyrics lyric song songs rap ballad ode "
-    "screenplay scene dialogue dialog monologue soliloquy fanfic fanfiction fiction "
-    "narrative saga myth legend parody satire joke jokes riddle twister roleplay role-play "
-    "adventure episode skit prologue epilogue synopsis backstory rhyme rhymes one-liners "
-    "villanelle script play playlet poema poème gedicht poesía cuento relato histoire "
-    "geschichte storia chanson canción lied mystery thriller whodunit horror romcom "
-    "fairytale",
-    "general": "email e-mail letter memo essay article post blog tweet caption captions summary "
-    "report resume bio biography description review announcement speech toast proposal "
-    "outline agenda list plan itinerary recipe slogan tagline ad advertisement headline title "
-    "titles message note invitation newsletter paragraph translation faq quiz checklist guide "
-    "overview comparison name names ideas set",
-    "code": "function functions method class program programs code snippet algorithm query "
-    "regex api endpoint app application website webpage component module library test tests "
-    "cli command dockerfile makefile schema bot server parser compiler interpreter hook "
-    "decorator lambda macro plugin extension scraper implementation sql unittest loop "
-    "one-liner bug error",
-    "reasoning": "proof equation formula puzzle",
-}.items():
-    for _w in _words.split():
-        OBJECTS[_w] = _cat
-# Modifiers between verb and object that turn the object into code ("a python script").
-CODE_MODIFIERS = words(
-    "python javascript typescript java bash shell sql c++ c# rust go golang php ruby perl "
-    "powershell html css react node regex kotlin swift haskell scala lua r matlab"
-)
-# Modifiers that turn an everyday text into fiction ("a fictional letter").
-CREATIVE_MODIFIERS = words(
-    "fictional fictitious imaginary love romantic erotic spooky creepy scary fantasy sci-fi"
-)
-# Objects that only wrap another ("a list of jokes", "an outline for a novel").
-TRANSPARENT_OBJECTS = words("list outline summary title titles names ideas variations set")
-# Tokens before a verb that mark it as the main request, not a verb inside a description.
-LEAD_PREV = words("please you now just then also and can could would will i let's")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from intelliproxy.routing.features_lexicon import LEXICON, OBJECTS, REQUEST_VERBS, words
+from intelliproxy.routing.features_frames import OBJECTS, REQUEST_VERBS
+from intelliproxy.routing.features_lexicon import LEXICON, words
 
 if TYPE_CHECKING:
     from intelliproxy.routing.features import Evidence

@@ -1,0 +1,71 @@
+"""Domain vocabulary, merged into the keyword lexicon (`features_lexicon.LEXICON`).
+
+The lexicon proper holds request words; this module holds the nouns of each field, so
+that a question with no request verb ("What are Python generators?", "How many
+handshakes ...?") still has evidence. Same format: `word=weight`, `_` joins a phrase.
+Weights stay moderate (about 1-2): a field's noun is a hint, frames and structure decide.
+Where a word is already in the lexicon, the larger weight wins.
+"""
+
+from __future__ import annotations
+
+# Programming concepts, tools and platforms that are rare outside software questions.
+CODE_VOCABULARY = """
+yield=1.2 generator=0.8 generators=1 iterable=2 iterables=2 coroutine=2 coroutines=2
+asyncio=2 goroutine=2 goroutines=2 closure=1 closures=1.2 getter=1.5 setter=1.5
+inheritance=1.2 encapsulation=1.5 abstract_class=2 interface=0.8 interfaces=0.8 generics=1.5
+dependency_injection=2.5 design_pattern=2 design_patterns=2 singleton=1.5 middleware=2
+microservice=2 microservices=2 serverless=1.5 container=0.6 containers=0.6 docker-compose=2
+inner_join=2.5 left_join=2.5 outer_join=2.5 joins=0.8 foreign_key=2 primary_key=2 index=0.4
+indexes=0.6 stored_procedure=2 transaction=0.6 transactions=0.6 normalization=0.8 nosql=2
+cron=2 crontab=2 cron_job=2 systemd=2 daemon=1.5 ssh=2 ssh_key=2 publickey=2 port=0.8
+ubuntu=1.2 debian=1.2 centos=1.5 windows_server=1 homebrew=2 brew=0.8 apt-get=2 chmod=2
+sudo=2 env=1 dotenv=2 localhost=2 dns=1 tcp=1.5 udp=1.5 ip_address=0.8
+commit=0.8 commits=0.8 branch=0.5 branches=0.5 merge_conflict=2 merge_conflicts=2 rebase=2
+push=0.3 pull=0.3 gitignore=2 pipeline=0.5 jenkins=2 github_actions=2 gitlab=2
+compiler_error=2 linker=2 runtime_error=2 exception_handling=2 try-catch=2
+unit_testing=2 mock=1 mocking=1.5 tdd=2 linter=2 eslint=2 prettier=1
+spring=0.6 hibernate=1.5 laravel=2 rails=1.2 express=0.6 expressjs=2 nextjs=2
+svelte=2 tailwind=2 bootstrap=1 flexbox=2 css_grid=2 dom=1.5 ajax=2 fetch=0.8 axios=2
+localstorage=2 cookies=0.6 session=0.4 cors=2 webhook=2 websockets=2 api_key=1.5
+android=1 ios=0.6 xcode=2 swiftui=2 flutter=2 dart=1 jetpack=1 unity=1 unreal=0.6 c++17=2
+big_o=2 hash=0.8 hashing=1 binary=0.6 bitmask=2 trie=2 linked=0.8
+graph_traversal=2 topological=2 memoization=2 backtracking=2 greedy_algorithm=2 heapq=2
+level_order=2 adjacency=1.5 two_pointers=2 sliding_window=2 prefix_sum=2 subarray=2
+jupyter=2 notebook=0.4 colab=2 anaconda=1.5 series=0.3 pip3=2
+excel_formula=2 vlookup=2 xlookup=2 spreadsheet_formula=2 google_apps_script=2 macro=0.8
+"""
+
+# Maths, logic and physics problem words that rarely appear in other requests.
+REASONING_VOCABULARY = """
+handshakes=2 handshake=1.2 odd_one_out=2 percent=0.8 percentage_change=1.5 interest_rate=1
+compound_interest=2 simple_interest=2 arithmetic_sequence=2 term_of=1.2 nth_term=2
+inequality=1.8 absolute_value=1.5 quadratic_equation=2 linear_equation=2 system_of=1
+density=1 volume_of=1.5 surface_area=2 pythagorean=2 pythagoras=2 distance_between=1
+starting_point=1 true_or_false=1.2 justify=1.2 reason_it_out=2 reason_through=1.5
+logically=1.2 contradiction=1 paradox=1 riddle=1.2 brainteaser=2 trick_question=1.5
+beats=0.6 finishes=0.6 finishes_after=1.5 finishes_before=1.5 seated=0.8
+who_wins=1.2 optimal_strategy=1.5 expected_number=2 without_replacement=2.5
+with_replacement=2 standard_deviation=1.5 mean_of=1 median_of=1.2 mode_of=1
+consumption=0.4 reduce_consumption=1 rises_by=1.5 falls_by=1.5 increases_by=1.2
+decreases_by=1.2 by_what_percent=2.5 what_percent=2 per_cent=1
+"""
+
+# Fiction and role-play words not covered by the request lexicon.
+CREATIVE_VOCABULARY = """
+rp=1.5 erp=2 starship=1 spaceship=0.6 innkeeper=1.2 tavern=1.2 recruit=0.6 gruff=1.2
+flash_fiction=3 short_fiction=2.5 piece_of_fiction=2.5 origin_story=2.5 villain_origin=2.5
+haunting=1 sad_story=2.5 love_story=2.5 ghost_story=2.5 bedtime_story=2.5 fairytale=2.5
+"""
+
+# Factual questions about a work (who wrote it, when was it written): general, not fiction.
+GENERAL_VOCABULARY = """
+was_written=1.2 written_by=1.2 who_wrote=1.5 published_in=1 was_published=1.2
+"""
+
+VOCABULARY = {
+    "code": CODE_VOCABULARY,
+    "reasoning": REASONING_VOCABULARY,
+    "uncensored": CREATIVE_VOCABULARY,
+    "general": GENERAL_VOCABULARY,
+}
