@@ -12,7 +12,8 @@ import contextlib
 import logging
 
 from .decide import Router
-from .routing.catalog import Catalog
+from .name_advisor import NameAdvisor
+from .routing.catalog import SEED_MODEL_ATTRIBUTES, Catalog
 from .settings import Settings
 from .state.ops import OpsState
 from .state.records import RequestRecord
@@ -37,6 +38,7 @@ class Runtime:
         self.fallbacks: dict[str, str] = dict(settings.model_fallbacks)
         self.default_model = settings.default_model
         self.catalog = Catalog()
+        self.name_advisor = NameAdvisor(settings, self.rebuild_catalog)
         self._default_missing = False
 
     def _pool(self) -> BackendPool:
@@ -82,6 +84,7 @@ class Runtime:
             self._lane_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._lane_task
+        await self.name_advisor.stop()
         self.airllm.close()
         await self.backends.stop()
 
@@ -92,13 +95,16 @@ class Runtime:
             tags.extend(backend.inventory.tags)
             if self.settings.enable_auto_discovery:  # /api/show facts for unknown models
                 shows.update(backend.inventory.shows)
-        measured = self._measured_speeds()
+        measured, advice = self._measured_speeds(), self.name_advisor.advice
         if self.ops is not None:
+            operator = self.ops.config.models
             self.catalog = Catalog(
-                operator=self.ops.config.models, tags=tags, shows=shows, measured=measured
+                operator=operator, tags=tags, shows=shows, measured=measured, advice=advice
             )
         else:
-            self.catalog = Catalog(tags=tags, shows=shows, measured=measured)
+            operator = SEED_MODEL_ATTRIBUTES
+            self.catalog = Catalog(tags=tags, shows=shows, measured=measured, advice=advice)
+        self.name_advisor.consider(self.catalog, operator, self.backends)
         missing = bool(tags) and self.catalog.get(self.default_model) is None
         if missing and not self._default_missing:
             log.warning(
@@ -142,4 +148,3 @@ class Runtime:
             self.ops.record(record)
 
     # ------------------------------------------------------------------ the decision
-

@@ -47,6 +47,7 @@ class Settings:
     model_fallbacks: Mapping[str, str] = field(default_factory=lambda: dict(SEED_FALLBACKS))
     default_model: str = "qwen2.5:7b"
     enable_auto_discovery: bool = True
+    discovery_ask_llm: bool = False  # ask CLASSIFIER_MODEL about names no rule knows
     data_dir: str = "/app/data"
     inventory_interval: float = 10.0  # seconds between /api/tags + /api/ps refreshes
     admin_token: str | None = None
@@ -211,6 +212,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         model_fallbacks=fallbacks,
         default_model=get("DEFAULT_MODEL", defaults.default_model),
         enable_auto_discovery=_bool("ENABLE_AUTO_DISCOVERY", get("ENABLE_AUTO_DISCOVERY", "true")),
+        discovery_ask_llm=_bool("DISCOVERY_ASK_LLM", get("DISCOVERY_ASK_LLM", "false")),
         data_dir=get("DATA_DIR", defaults.data_dir),
         inventory_interval=_positive_float(
             "INVENTORY_INTERVAL", get("INVENTORY_INTERVAL", str(defaults.inventory_interval))

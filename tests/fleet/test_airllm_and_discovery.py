@@ -188,3 +188,55 @@ def test_auto_discovery_of_an_unknown_model_from_show_facts():
     finally:
         proxy.stop()
         sim.stop()
+
+
+def _discovered(proxy_url: str, name: str, timeout: float = 10.0) -> dict:
+    import time
+
+    deadline = time.monotonic() + timeout
+    entry: dict = {}
+    while time.monotonic() < deadline:
+        entry = httpx.get(proxy_url + "/models").json()["models"].get(name, {})
+        if entry.get("source") == "llm":
+            return entry
+        time.sleep(0.1)
+    return entry
+
+
+def test_llm_is_asked_about_an_unknown_name_once_when_enabled():
+    import json
+
+    from tests.recording_upstream import RecordingUpstream, Script
+
+    upstream = RecordingUpstream()  # lists one model, rec:latest, whose name no rule knows
+    said = {"category": "uncensored", "complexity": 3, "speed": 9}
+    upstream.scripts["/api/generate"] = Script(
+        chunks=[json.dumps({"model": "rec:latest", "response": json.dumps(said), "done": True})
+                .encode()]
+    )  # fmt: skip
+    env = {"CLASSIFIER_MODEL": "rec:latest", "INVENTORY_INTERVAL": "0.2"}
+    plain = start_proxy([upstream.url], env=env)
+    try:
+        wait_for_inventory(plain.url, 1)
+        entry = httpx.get(plain.url + "/models").json()["models"]["rec:latest"]
+        assert entry["preferred_for"] == ["general"]  # off by default: nobody is asked
+        assert not [q for q in upstream.inference_requests() if b'"format"' in q.body]
+    finally:
+        plain.stop()
+
+    proxy = start_proxy([upstream.url], env={**env, "DISCOVERY_ASK_LLM": "true"})
+    try:
+        wait_for_inventory(proxy.url, 1)
+        entry = _discovered(proxy.url, "rec:latest")
+        assert entry["source"] == "llm" and entry["preferred_for"] == ["uncensored"]
+        assert (entry["complexity"], entry["speed"]) == (3, 10)  # 1B is a fact: size rule
+        for _ in range(3):  # more refreshes ask nothing more
+            httpx.post(proxy.url + "/models/refresh")
+        asked = [q for q in upstream.inference_requests() if b'"format"' in q.body]
+        assert len(asked) == 1
+        question = json.loads(asked[0].body)
+        assert question["model"] == "rec:latest" and "rec:latest" in question["prompt"]
+        assert set(question["format"]["required"]) == {"category", "complexity", "speed"}
+    finally:
+        proxy.stop()
+        upstream.stop()

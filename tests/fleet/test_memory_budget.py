@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import wait_for_inventory
 from tests.processes import start_proxy, start_simulator
 
 RESIDENT, WANTED = "qwen2.5:7b", "mistral:latest"  # 4.68 GB and 4.37 GB in the simulator
@@ -32,6 +31,17 @@ def _wait_loaded(proxy_url: str, backend: str, model: str, timeout: float = 10.0
     raise AssertionError(f"the proxy never saw {model} loaded on {backend}")
 
 
+def _wait_both_inventoried(proxy_url: str, timeout: float = 15.0) -> None:
+    # Both simulators list the same two models: /health's model count cannot tell.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        backends = httpx.get(proxy_url + "/health", timeout=5).json()["backends"]
+        if all(b["state"] == "healthy" and b["models"] == 2 for b in backends):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the proxy never inventoried both backends")
+
+
 def test_cold_model_goes_where_it_fits_the_memory_budget_without_eviction() -> None:
     sims = [start_simulator([RESIDENT, WANTED]) for _ in range(2)]
     tight, roomy = sorted(sims, key=lambda s: s.url)  # `tight` wins ties by name
@@ -45,7 +55,7 @@ def test_cold_model_goes_where_it_fits_the_memory_budget_without_eviction() -> N
     Path(data_dir, "router_config.json").write_text(json.dumps(config))
     proxy = start_proxy([tight.url, roomy.url], data_dir=data_dir)
     try:
-        wait_for_inventory(proxy.url, 2)
+        _wait_both_inventoried(proxy.url)
         # Make RESIDENT resident on the tight backend only (directly, not through the proxy).
         httpx.post(tight.url + "/api/generate", json={"model": RESIDENT}, timeout=30)
         _wait_loaded(proxy.url, tight.url, RESIDENT)

@@ -141,7 +141,10 @@ SCHEMAS: dict[str, Schema] = {
             "parameter_size_b": null("number"),
             "context_length": null("integer"),
             "family": null("string"),
-            "source": {"type": "string", "examples": ["operator", "ollama", "measured", "guess"]},
+            "source": {
+                "type": "string",
+                "examples": ["operator", "llm", "ollama", "measured", "guess"],
+            },
             "backends": array(STR),
             "loaded": BOOL,
             "chat": BOOL,

@@ -8,13 +8,17 @@ Sources, most trusted first (DESIGN.md §3):
 | ollama   | capabilities, parameter size, context length, family;  | /api/show, /api/tags    |
 |          | via the size rule below also complexity and speed      |                         |
 | measured | speed (tokens/s of real answers)                       | `with_measured_speed`   |
+| llm      | category of a chat model no name rule knows; complexity | `name_advice.py`        |
+|          | and speed when the size is unknown too (optional)      |                         |
 | guess    | category, capabilities, size from the model's name     | `guess_profile`         |
 
 Each attribute is taken from the most trusted source that has it. Two deliberate twists:
 capabilities come from Ollama facts whenever they exist (facts beat anyone's opinion, even
 the operator's), and a measured speed beats a speed derived from the parameter size (Ollama
 reports no speed, the size rule is only a proxy for it). `ModelProfile.source` names the most
-trusted source that supplied any of category, speed or complexity.
+trusted source that supplied any of category, speed or complexity — except that `llm` is
+shown whenever the LLM's advice chose the category (and the operator did not), so that an
+operator sees which categories were a model's opinion.
 
 The size rule and the name guesses live in `model_names.py`.
 """
@@ -127,6 +131,7 @@ def compose_profile(
     operator: Mapping[str, Any] | None = None,
     facts: Mapping[str, Any] | None = None,
     tokens_per_s: float | None = None,
+    advice: Mapping[str, Any] | None = None,
 ) -> ModelProfile:
     """One profile from all sources, each attribute from the most trusted source that has it."""
     guess = guess_profile(name)
@@ -144,9 +149,19 @@ def compose_profile(
     preferred = preferred_from(categories, capabilities)
     if facts.get("capabilities") and preferred != guess.preferred_for:
         sources.add("ollama")
+    # The LLM's advice only settles what neither the facts nor the name rules did.
+    advised = (
+        bool(advice)
+        and preferred[:1] == ("general",)
+        and not categories_from_name(model_key(name).split(":", 1)[0])
+    )
+    if advised:
+        preferred = preferred_from([advice["category"]], capabilities)  # type: ignore[index]
     complexity, speed = size_attributes(billions, preferred)
     if facts.get("parameter_size_b"):
         sources.add("ollama")
+    elif advised and billions is None:
+        complexity, speed = advice["complexity"], advice["speed"]  # type: ignore[index]
 
     if tokens_per_s is not None and tokens_per_s > 0:
         speed = speed_from_tokens_per_s(tokens_per_s)
@@ -163,7 +178,9 @@ def compose_profile(
         complexity = value
         sources.add("operator")
 
-    source = next((s for s in ("operator", "ollama", "measured") if s in sources), "guess")
+    if advised and not op_preferred:
+        sources.add("llm")
+    source = next((s for s in ("operator", "llm", "ollama", "measured") if s in sources), "guess")
     return ModelProfile(
         name=name,
         speed=speed,
@@ -197,11 +214,12 @@ class Catalog:
     """An immutable view over all sources; build a new one when any input changes.
 
     `operator` defaults to the seed's attributes; pass `{}` for none. `tags` are /api/tags
-    entries (from every backend), `shows` /api/show answers by model name, `measured`
+    entries (from every backend), `shows` /api/show answers by model name, `advice` what
+    CLASSIFIER_MODEL said about a name (`name_advice.py`), `measured`
     tokens/s by model name, `names` any further model names to know about.
     """
 
-    __slots__ = ("_operator", "_facts", "_measured", "_names", "_profiles")
+    __slots__ = ("_operator", "_facts", "_measured", "_advice", "_names", "_profiles")
 
     def __init__(
         self,
@@ -211,6 +229,7 @@ class Catalog:
         tags: Iterable[Mapping[str, Any]] = (),
         measured: Mapping[str, float] | None = None,
         names: Iterable[str] = (),
+        advice: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         display: dict[str, str] = {}  # key -> spelling to use; Ollama's own spelling wins
         facts: dict[str, dict[str, Any]] = {}
@@ -228,6 +247,7 @@ class Catalog:
         self._operator = {model_key(k): v for k, v in operator.items() if isinstance(v, Mapping)}
         self._facts = facts
         self._measured = {model_key(k): float(v) for k, v in (measured or {}).items()}
+        self._advice = {model_key(k): v for k, v in (advice or {}).items()}
         self._names = display
         self._profiles = {key: self._compose(key) for key in display}
 
@@ -237,6 +257,7 @@ class Catalog:
             operator=self._operator.get(key),
             facts=self._facts.get(key),
             tokens_per_s=self._measured.get(key),
+            advice=self._advice.get(key),
         )
 
     def with_measured_speed(self, name: str, tokens_per_s: float) -> Catalog:

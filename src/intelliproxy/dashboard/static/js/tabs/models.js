@@ -7,6 +7,7 @@ import { badge, chips, h, message, meter, number, shortUrl, table } from "../dom
 const SOURCES = {
   operator: "set by the operator (models.json or this dashboard)",
   ollama: "facts from Ollama's /api/show",
+  llm: "category suggested by CLASSIFIER_MODEL from the name (DISCOVERY_ASK_LLM)",
   measured: "from measured speed",
   guess: "guessed from the model name",
 };
