@@ -263,6 +263,31 @@ def test_fallback_chains_are_edited_checked_and_survive_a_restart(
     assert console.unexpected() == []
 
 
+def test_backend_memory_budget_is_saved_and_shown_on_status(
+    browser: Browser, console: Console, fresh_proxy: Process
+):
+    data_dir = Path(fresh_proxy.extra["data_dir"])
+    page = new_page(browser, console)
+    open_dashboard(page, fresh_proxy, "config")
+    first = page.locator("#backends-config tr.backend").first
+    expect(first.locator('input[name="url"]')).not_to_have_value("")
+    first.locator('input[name="memory_budget"]').fill("8")
+    page.click("#backends-save")
+    expect(page.locator("#backends-note")).to_contain_text("Saved")
+    saved = json.loads((data_dir / "router_config.json").read_text())["backends"]
+    assert saved[0]["memory_budget"] == 8_000_000_000
+    assert httpx.get(fresh_proxy.url + "/health").json()["backends"][0]["memory_budget"] == (
+        8_000_000_000
+    )
+    show_tab(page, "status")
+    url = saved[0]["url"]
+    expect(page.locator(f'#backends tr[data-backend="{url}"] [data-memory]')).to_contain_text(
+        "of 8.0 GB budget"
+    )
+    page.close()
+    assert console.unexpected() == []
+
+
 def test_models_are_edited_into_models_json_and_refreshed(
     page: Page, console: Console, fresh_proxy: Process
 ):

@@ -26,7 +26,8 @@ function backendRows(health) {
     h("td", {}, breaker(b)),
     h("td", { class: "num" }, number(b.in_flight), b.max_concurrent ? ` / ${b.max_concurrent}` : ""),
     h("td", { class: "num" }, number(b.models)),
-    h("td", {}, b.loaded && b.loaded.length ? chips(b.loaded) : h("span", { class: "hint" }, "none")),
+    h("td", {}, b.loaded && b.loaded.length ? chips(b.loaded) : h("span", { class: "hint" }, "none"),
+      b.memory_budget ? h("div", { class: "hint", "data-memory": "" }, `${b.resident_bytes ? bytes(b.resident_bytes) : "0 B"} of ${bytes(b.memory_budget)} budget`) : null),
     h("td", { class: "reason" }, b.error || ""),
   ));
 }
