@@ -9,7 +9,6 @@ how to reshape the remaining attempts after a failure.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -32,7 +31,6 @@ if TYPE_CHECKING:  # the runtime owns the router; importing it at run time would
     from .settings import Settings
     from .upstream.backends import BackendPool
 
-log = logging.getLogger("intelliproxy")
 
 _VIRTUAL_KEY = canonical_model(VIRTUAL_MODEL)
 _NO_CLASSIFICATION = Classification("general", 1, 1.0, ("named model",))
@@ -150,18 +148,10 @@ class Router:
 
     async def _ask_llm(self, text: str) -> Classification | None:
         model = self.settings.classifier_model
-        holders = self.backends.with_model(model)
-        if not holders:
-            return None
         payload = llm_classifier.request_body(model, text)
-        try:
-            reply = await holders[0].post_json(
-                "/api/generate", payload, timeout=self.settings.classifier_timeout
-            )
-        except Exception as exc:  # timeout, refused, bad JSON: all mean "use the fast one"
-            log.info("LLM classifier %s gave no answer: %s", model, exc or type(exc).__name__)
-            return None
-        return llm_classifier.parse_answer(reply.get("response"))
+        timeout = self.settings.classifier_timeout
+        reply = await self.backends.ask(model, payload, timeout, "LLM classifier")
+        return None if reply is None else llm_classifier.parse_answer(reply.get("response"))
 
     def route_passthrough(self) -> list[Target]:
         return [Target(self.backends.first_available(), None)]

@@ -72,18 +72,10 @@ class NameAdvisor:
 
     async def _ask(self, profile: ModelProfile, pool: BackendPool) -> dict[str, Any] | None:
         model = self.settings.classifier_model
-        holders = pool.with_model(model)
-        if not holders:
-            return None
         payload = name_advice.request_body(model, profile)
-        try:
-            reply = await holders[0].post_json(
-                "/api/generate", payload, timeout=self.settings.classifier_timeout
-            )
-        except Exception as exc:  # timeout, refused, bad JSON: the model stays a generalist
-            log.info("no name advice for %s: %s", profile.name, exc or type(exc).__name__)
-            return None
-        return name_advice.parse_advice(reply.get("response"))
+        timeout = self.settings.classifier_timeout
+        reply = await pool.ask(model, payload, timeout, f"name advice for {profile.name}")
+        return None if reply is None else name_advice.parse_advice(reply.get("response"))
 
     async def stop(self) -> None:
         if self._task is not None:

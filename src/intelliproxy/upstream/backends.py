@@ -355,6 +355,18 @@ class BackendPool:
     def with_model(self, name: str) -> list[Backend]:
         return [b for b in self.backends if b.available and b.has_model(name)]
 
+    async def ask(self, model: str, payload: dict, timeout: float, purpose: str) -> dict | None:
+        """POST /api/generate to the first available backend with `model`; None when there is
+        none or it fails in any way (timeout, refused, bad JSON): callers have a fallback."""
+        holders = self.with_model(model)
+        if not holders:
+            return None
+        try:
+            return await holders[0].post_json("/api/generate", payload, timeout=timeout)
+        except Exception as exc:
+            log.info("%s: %s gave no answer: %s", purpose, model, exc or type(exc).__name__)
+            return None
+
     def first_available(self) -> Backend:
         return next((b for b in self.backends if b.available), self.primary)
 
