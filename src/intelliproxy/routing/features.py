@@ -26,6 +26,7 @@ from intelliproxy.routing.features_frames import (
 )
 from intelliproxy.routing.features_lexicon import TERM_INDEX, TERMS, words
 from intelliproxy.routing.features_shape import bare_caption, styled, word_problem
+from intelliproxy.routing.features_tokens import code_shape, puzzle_shape
 from intelliproxy.routing.features_structure import (
     RULES,
     SYNTAX_MARKS,
@@ -69,6 +70,8 @@ _WISHERS = words("i'd we'd would")
 _ASKERS = words("you me us want need like how")
 _ARTICLES = words("a an the my your this that his her its our their")
 _DETERMINERS = words("me us a an the some my our this that your his her its")
+_DOES = words("that which to")
+_JUDGE_FLAGS = frozenset({"io-spec", "judge-format"})
 _BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)])\s+\S", re.MULTILINE)
 _REQUIREMENT_WORDS = words(
     "must should ensure including include handle support without requirements"
@@ -158,6 +161,8 @@ def _frame_object(verb: str, window: list[str]) -> str | None:
             continue
         # Compound nouns take their head: "app icon" is an icon, "blog post" a post.
         following = window[i + 1] if i + 1 < len(window) else ""
+        if word == "script" and following in _DOES:
+            return "code"  # "a script that clicks ...": a program, not a screenplay
         if following in OBJECTS and following not in TRANSPARENT_OBJECTS:
             cat = OBJECTS[following]
         # "a list of poems", "an outline for a novel": the thing inside decides.
@@ -235,10 +240,14 @@ def analyse(text: str) -> Evidence:
     ev.questions = text.count("?")
     ev.commas = text.count(",")
     styled(tokens, ev)
-    word_problem(lower, tokens, ev, flags)
+    if not flags & _JUDGE_FLAGS:  # a judge statement's numbers are data for a program
+        word_problem(lower, tokens, ev, flags)
     if " than " in lower and len(_COMPARATIVE.findall(lower)) >= 2:
         ev.add("reasoning", 2.5, "ordering-puzzle")  # "A is taller than B. B is ..."
         flags.add("ordering-puzzle")
     bare_caption(text, tokens, ev, flags)
+    code_shape(text, ev, flags)
+    if not flags & _JUDGE_FLAGS:
+        puzzle_shape(text, tokens, ev, flags)
     ev.flags = frozenset(flags)
     return ev

@@ -14,7 +14,7 @@ REQUEST_VERBS = words(
     "write compose create generate make produce craft draft give design build develop tell "
     "invent pen need want render draw paint sketch illustrate depict implement "
     "show imagine continue finish complete fix debug optimize optimise rewrite get whip conjure "
-    "dream"
+    "dream gimme"
     # the commonest request verbs in Spanish, French, German, Italian, Portuguese
     " escribe escribir escriba écris écrivez écrire schreib schreibe schreiben scrivi "
     "dibuja dibújame dessine dessinez zeichne disegna desenhe genera génère générez generiere "
@@ -55,7 +55,7 @@ for _cat, _words in {
     "portrait portraits logo logos icon icons wallpaper wallpapers poster posters render "
     "rendering sticker stickers avatar thumbnail banner mural watercolor graphic clipart emoji "
     "visual visuals meme mascot cartoon doodle comic imagen bild bilder immagine dessin dibujo "
-    "zeichnung",
+    "zeichnung tattoo tattoos selfie",
     "uncensored": "story stories tale tales fable novel novella chapter poem poems poetry haiku "
     "haikus sonnet limerick limericks verse verses lyrics lyric song songs rap ballad ode "
     "screenplay scene dialogue dialog monologue soliloquy fanfic fanfiction fiction "

@@ -97,12 +97,30 @@ def _tag_list(text: str, tokens: list[str], ev: Evidence, flags: set[str]) -> No
     # "logo, letter M made of leaves, green, vector": comma-separated short tags with no
     # request verb are how text-to-image prompts are written (DiffusionDB, Midjourney).
     if ev.commas < 2 or tokens[0] in REQUEST_VERBS or ":" in text.split(",", 1)[0]:
+        _picture_phrase(tokens, ev, flags)
         return
+    head, colon, _ = text.partition(":")
+    if colon and len(head.split()) >= 4:
+        return  # "Classify each of the following as ...: salmon, bat, ...": an instruction
     segments = text.split(",")
     short = sum(1 for segment in segments if len(segment.split()) <= 4)
     if 3 * short >= 2 * len(segments):
         ev.add("image", 2.0, "tag-list")
         flags.add("tag-list")
+    else:
+        _picture_phrase(tokens, ev, flags)
+
+
+_TEXT_KINDS = frozenset({"uncensored", "general", "code"})  # "cartoon captions" are text
+
+
+def _picture_phrase(tokens: list[str], ev: Evidence, flags: set[str]) -> None:
+    # "selfie of a raccoon in front of the Colosseum, smartphone photo": a verbless
+    # phrase that names a picture is a text-to-image prompt, whatever its first word.
+    kinds = {OBJECTS.get(t) for t in tokens}
+    if tokens[0] not in REQUEST_VERBS and kinds & {"image"} and not kinds & _TEXT_KINDS:
+        ev.add("image", 1.8, "picture-phrase")
+        flags.add("picture-phrase")
 
 
 def styled(tokens: list[str], ev: Evidence) -> None:

@@ -34,6 +34,22 @@ graph_traversal=2 topological=2 memoization=2 backtracking=2 greedy_algorithm=2 
 level_order=2 adjacency=1.5 two_pointers=2 sliding_window=2 prefix_sum=2 subarray=2
 jupyter=2 notebook=0.4 colab=2 anaconda=1.5 series=0.3 pip3=2
 excel_formula=2 vlookup=2 xlookup=2 spreadsheet_formula=2 google_apps_script=2 macro=0.8
+navbar=2 dropdown=1.2 z-index=2 div=2 divs=2 span=0.6 padding=1 margin=0.4 selector=1.2
+stylesheet=2 viewport=1.5 responsive=0.6 onclick=2 onchange=2 event_listener=2 innerhtml=2
+userscript=2 tampermonkey=2 greasemonkey=2 chrome_extension=2 browser_extension=2
+seaborn=2 plotly=2 kde=1.2 scipy=2 statsmodels=2 xgboost=2 huggingface=2 tokenizer=1.5
+csv=1.2 tsv=1.5 parquet=2 etl=1.5 column=0.6 columns=0.6 rows=0.4 pivot_table=1.5
+rigidbody=2 collider=2 gameobject=2 prefab=2 sprite=0.8 shader=2 shaders=2 raycast=2
+process=0.4 pid=1.5 processes=0.4 port=0.8 segfualt=2 segfaults=2 kernel=0.8
+borrow_checker=2.5 lifetime=0.6 ownership=0.4 mutable=2 immutable=1.5 borrowed=0.6
+crashloopbackoff=2 pod=1 pods=1 namespace=2 helm=1.5 ingress=1.5 deployment=0.6
+stack_overflow=2 compile_error=2 build_error=2 exit_code=2 env_var=2 path_variable=2
+login_page=1.2 signup=1 authentication=1.2 auth=1.2 password_hash=2 token=0.6 tokens=0.4
+keybinding=2 shortcut=0.4 vimrc=2 bashrc=2 zshrc=2 dotfiles=2 terminal=0.8 powershell=2
+command=0.6 commands=0.6 one-liner=1.5 oneliner=2 alias=0.8 symlink=2 permissions=0.6
+integer_overflow=2 off-by-one=2 null_check=2 nil=1.2 none_type=2 nonetype=2 typeerror=2.5
+valueerror=2.5 keyerror=2.5 indexerror=2.5 attributeerror=2.5 importerror=2.5
+modulenotfounderror=2.5 syntaxerror=2.5 referenceerror=2.5 undefined_is_not=2
 """
 
 # Maths, logic and physics problem words that rarely appear in other requests.

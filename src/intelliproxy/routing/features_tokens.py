@@ -1,0 +1,85 @@
+"""Surface-shape evidence: how tokens are written, not which words they are.
+
+Keyword tables can never list every library, tool or error name, so a request about an
+unlisted tool ("Rigidbody ... transform.position in Update()") used to find no evidence
+at all and fall back to `general`. Programmers write identifiers, and the way they are
+spelled is evidence on its own: `dotted.names`, `calls()`, `snake_case`, `camelCase`,
+`inline code` in backticks, spreadsheet formulas. Maths and puzzles have their own
+shape: single-letter variables, and a set of constraints followed by a question.
+
+Split from features.py; `ev` is a features.Evidence (only its counts and `add` are used).
+All patterns start with a literal or a narrow class and run on clipped text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from intelliproxy.routing.features_lexicon import words
+
+if TYPE_CHECKING:
+    from intelliproxy.routing.features import Evidence
+
+_INLINE_CODE = re.compile(r"`[^`\n]{2,120}`")
+# obj.attr / obj.method( : both sides identifiers, no space; not "e.g.", not a domain.
+_DOTTED = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b", re.I)
+_NOT_DOTTED = words(
+    "com org net io uk de fr co edu gov info ai app dev me us ca au in jp eu tv html htm "
+    "www e g i a m p s st mr mrs dr vs etc jr sr"
+)
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]+)\((?:\)|[A-Za-z_'\"0-9])")  # name() / name(x
+_MATH_FUNCTIONS = words("sin cos tan sec csc cot log ln exp sqrt max min gcd lcm det arcsin arccos arctan")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b")
+# useState, getElementById (lower-case start, 2+ letters before the hump: not iPhone,
+# eBay), or three humps: CrashLoopBackOff, NullPointerException.
+_CAMEL = re.compile(r"\b(?:[a-z]{2,}[A-Z][A-Za-z0-9]*|[A-Z][a-z]+[A-Z][a-z]+[A-Z][A-Za-z0-9]*)\b")
+_FORMULA = re.compile(r"=\s?[A-Z]{2,}[A-Z.]*\(|\b[A-Z]{1,2}\d{1,5}:[A-Z]{1,2}\d{0,5}\b")
+_MAX_SHAPES = 3  # three kinds of identifier are as telling as ten
+
+# Single-letter names other than "a", "i" and chat slang ("u", "r"): maths variables.
+_VARIABLES = words("k m n p q x y z")
+_CONSTRAINTS = words(
+    "each every all none no not never always only exactly different either neither both "
+    "wrong true false lie lies doesn't don't isn't aren't can't cannot"
+)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+def code_shape(text: str, ev: Evidence, flags: set[str]) -> None:
+    """Identifier spellings that prose does not use."""
+    kinds = 0
+    if "`" in text and _INLINE_CODE.search(text):
+        kinds += 1
+        flags.add("inline-code")
+    if "." in text and any(
+        a.lower() not in _NOT_DOTTED and b.lower() not in _NOT_DOTTED
+        for a, b in _DOTTED.findall(text[:3000])
+    ):
+        kinds += 1
+    if "(" in text and any(n.lower() not in _MATH_FUNCTIONS for n in _CALL.findall(text[:3000])):
+        kinds += 1
+    if "_" in text and _SNAKE.search(text):
+        kinds += 1
+    if _CAMEL.search(text):
+        kinds += 1
+    if ("=" in text or ":" in text) and _FORMULA.search(text):
+        kinds += 1
+    if kinds:
+        ev.add("code", 0.8 + 0.7 * min(kinds, _MAX_SHAPES), "identifier-shape")
+        flags.add("identifier-shape")
+
+
+def puzzle_shape(text: str, tokens: list[str], ev: Evidence, flags: set[str]) -> None:
+    """Maths variables, or several constraint statements and then a question."""
+    variables = len(_VARIABLES.intersection(tokens))
+    if variables and "inline-code" not in flags:  # `for x in xs`: names in code
+        ev.add("reasoning", 1.0 + 0.5 * min(variables - 1, 2), "variables")
+        flags.add("variables")
+    if "?" not in text or ev.words < 15:
+        return
+    sentences = len(_SENTENCE_END.findall(text))
+    constraints = sum(1 for t in tokens if t in _CONSTRAINTS)
+    if sentences >= 3 and constraints >= 3 and text.rstrip().endswith("?"):
+        ev.add("reasoning", 2.0, "premises-question")
+        flags.add("premises-question")
