@@ -95,9 +95,13 @@ def _code(text: str, ev: Evidence) -> int:
     hard = min(len({m.lower() for m in _HARD_ENGINEERING.findall(text)}), 3)
     if "tests" in ev.flags and ev.words < 150 and "docstring" not in ev.flags:
         return _clamp(3 + min(hard, 2), 2, 10)  # a short spec with its tests (MBPP style)
-    if "docstring" in ev.flags or "starts-with-code" in ev.flags or ev.code_lines >= 3:
-        # A signature plus docstring, or a real snippet to work on (HumanEval style).
+    if "docstring" in ev.flags or "starts-with-code" in ev.flags:
+        # A signature plus docstring to complete (HumanEval style).
         level = 5.0 + (ev.words > 300) + min(hard, 2) + ("stack-trace" in ev.flags)
+        return _clamp(level, 3, 10)
+    if ev.code_lines >= 3:
+        # A pasted snippet with a question about it: as hard as the snippet is long.
+        level = 3.5 + (ev.words > 80) + (ev.words > 200) + min(hard, 2)
         return _clamp(level, 3, 10)
     # A request in prose: the longer and the more requirements, the harder.
     level = 3.0 + (ev.words >= 15) + (ev.words >= 30) + (ev.words >= 60) + (ev.words >= 120)
@@ -110,7 +114,7 @@ def _code(text: str, ev: Evidence) -> int:
 
 
 _ADVANCED_MATH = re.compile(
-    r"\b(?:probability|statistic\w*|expected value|random sample|confidence interval|"
+    r"\b(?:probability|statistic\w*|expected (?:value|number|length)|uniformly|at random|random sample|confidence interval|"
     r"hypothesis|standard deviation|integral|derivative|eigen\w*|matrix|vector space|"
     r"converge\w*|series|modul(?:o|ar)|complex numbers?|lebesgue|topolog\w*|group theory|"
     r"circuit|resistor|network|theorem|lemma|combinatori\w*|limit|inscribed|circumscribed|"
@@ -122,19 +126,19 @@ _PROOF = re.compile(r"\b(?:prove|proof|show that|demonstrate that)\b", re.I)
 
 
 def _reasoning(text: str, ev: Evidence) -> int:
-    if "word-problem" in ev.flags and ev.latex < 3:
-        level = 4.0 + (ev.numbers > 3) + (ev.numbers > 5)
-    elif ev.latex >= 3:
-        level = 4.0 + (ev.latex >= 8) + (ev.latex >= 20) + (ev.latex >= 40)
-    elif _ESTIMATION.search(text):
-        level = 5.0
-    else:
-        level = 3.0 + (ev.words > 25) + (ev.words > 60)
-    level += min(len({m.lower() for m in _COMPETITION.findall(text)}), 3) * 0.8
-    level += 1.0 if _ADVANCED_MATH.search(text) else 0.0
+    # Additive and broad: how much text, how much notation, how abstract, what is asked.
+    level = 3.0 + 0.7 * ((ev.words > 25) + (ev.words > 50) + (ev.words > 100) + (ev.words > 200))
+    if "word-problem" in ev.flags:
+        level += 0.5 + 0.5 * (ev.numbers > 3) + 0.5 * (ev.numbers > 5)  # quantities = steps
+    level += 0.7 * ((ev.latex >= 3) + (ev.latex >= 8) + (ev.latex >= 20) + (ev.latex >= 40))
+    if "variables" in ev.flags or "math-symbols" in ev.flags:
+        level += 0.5  # symbols instead of a story: abstract maths
+    level += min(len({m.lower() for m in _COMPETITION.findall(text)}), 3) * 1.3
+    level += 2.0 if _ADVANCED_MATH.search(text) else 0.0
     level += 1.5 if _PROOF.search(text) else 0.0
     level += 2.5 if _OLYMPIAD.search(text) else 0.0
-    level += (ev.words > 80) + (ev.words > 200)
+    if _ESTIMATION.search(text):
+        level = max(level, 5.0)
     return _clamp(level, 2, 10)
 
 
