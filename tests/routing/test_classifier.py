@@ -612,6 +612,30 @@ HELD_OUT += [
     ("general", "Who invented the telephone?"),
 ]
 
+# Written after the surface-shape evidence (features_tokens.py) was added: identifiers
+# the lexicon does not list, constraint puzzles without maths words, verbless picture
+# phrases. Fresh prompts, not copied from benchmarks/data.
+HELD_OUT += [
+    ("code", "why does user.profile.get('name') return None after I save the form?"),
+    ("code", "getUserById keeps returning undefined in my service class, what am I doing wrong"),
+    ("code", "in Godot my CharacterBody2D jitters when move_and_slide() runs in _process"),
+    ("code", "write a script that backs up my Documents folder to an external drive every night"),
+    ("code", "what does `git stash pop` do if there are conflicts"),
+    (
+        "reasoning",
+        "Ann, Ben and Cal each wear a different colour: red, green or blue. Ann is not in red. "
+        "Cal is not in green or red. Who wears which colour?",
+    ),
+    ("reasoning", "If n is odd, why is n squared minus 1 always a multiple of 8?"),
+    ("image", "polaroid photo of a golden retriever asleep on a porch swing, warm film grain"),
+    ("image", "design a tattoo of a koi fish and a lotus, fine line"),
+    ("image", "gimme a picture of a penguin surfing a huge wave"),
+    (
+        "general",
+        "Sort the following into fruits and vegetables: tomato, carrot, apple, spinach, mango",
+    ),
+]
+
 # Held-out prompts the rules still get wrong (kept visible, not counted in HELD_OUT).
 KNOWN_MISSES: list[tuple[str, str]] = [
     (
@@ -632,6 +656,8 @@ KNOWN_MISSES: list[tuple[str, str]] = [
         "historical fiction.",
     ),
     ("image", "Generate the Mona Lisa but as a robot."),
+    # A question about a maths concept, not a problem to solve: general, scored reasoning.
+    ("general", "What is the quadratic formula used for in everyday jobs?"),
 ]
 
 

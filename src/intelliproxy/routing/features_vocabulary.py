@@ -65,6 +65,8 @@ who_wins=1.2 optimal_strategy=1.5 expected_number=2 without_replacement=2.5
 with_replacement=2 standard_deviation=1.5 mean_of=1 median_of=1.2 mode_of=1
 consumption=0.4 reduce_consumption=1 rises_by=1.5 falls_by=1.5 increases_by=1.2
 decreases_by=1.2 by_what_percent=2.5 what_percent=2 per_cent=1
+squared=1.2 cubed=1.2 multiple_of=1.2 odd_number=1.5 even_number=1.5 is_odd=1 is_even=1
+consecutive=0.8 digits_of=1.5 perfect_square=2 square_root=1.5 cube_root=1.5
 """
 
 # Fiction and role-play words not covered by the request lexicon.
