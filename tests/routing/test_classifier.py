@@ -636,7 +636,8 @@ HELD_OUT += [
     ),
 ]
 
-# Held-out prompts the rules still get wrong (kept visible, not counted in HELD_OUT).
+# Held-out prompts the rules still get wrong: no per-prompt test, but they count in the
+# accuracy threshold below. One that starts passing belongs in HELD_OUT.
 KNOWN_MISSES: list[tuple[str, str]] = [
     (
         "reasoning",
@@ -671,18 +672,12 @@ def test_held_out_prompt(expected: str, prompt: str) -> None:
     assert result.category == expected, result
 
 
-@pytest.mark.xfail(reason="known miss, kept visible", strict=False)
-@pytest.mark.parametrize(
-    ("expected", "prompt"), KNOWN_MISSES, ids=[p[:40] for _, p in KNOWN_MISSES]
-)
-def test_known_miss(expected: str, prompt: str) -> None:
-    assert classify({"prompt": prompt}).category == expected
-
-
 def test_held_out_accuracy_threshold() -> None:
-    correct = sum(classify({"prompt": p}).category == c for c, p in HELD_OUT)
+    # The known misses count against the threshold: leaving them out would flatter it.
+    every = HELD_OUT + KNOWN_MISSES
+    correct = sum(classify({"prompt": p}).category == c for c, p in every)
     assert len(HELD_OUT) >= 339
-    assert correct / len(HELD_OUT) >= 0.95
+    assert correct / len(every) >= 0.95
 
 
 def test_every_category_is_covered_by_held_out() -> None:

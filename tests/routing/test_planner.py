@@ -322,9 +322,9 @@ def test_memory_budget_prefers_a_backend_where_no_eviction_is_needed() -> None:
     p = route("code", 6, snapshot=fleet(full, BackendView(B, models=ALL)))
     assert (p.attempts[0].model, p.attempts[0].backend) == ("qwen2.5-coder:7b", B)
     roomy = replace(full, memory_budget=16_000_000_000)  # the tie goes to A by name
-    assert route("code", 6, snapshot=fleet(roomy, BackendView(B, models=ALL))).attempts[
-        0
-    ].backend == A
+    assert (
+        route("code", 6, snapshot=fleet(roomy, BackendView(B, models=ALL))).attempts[0].backend == A
+    )
 
 
 def test_unknown_concurrency_still_counts_in_flight() -> None:

@@ -29,7 +29,9 @@ _NOT_DOTTED = words(
     "www e g i a m p s st mr mrs dr vs etc jr sr"
 )
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]+)\((?:\)|[A-Za-z_'\"0-9])")  # name() / name(x
-_MATH_FUNCTIONS = words("sin cos tan sec csc cot log ln exp sqrt max min gcd lcm det arcsin arccos arctan")
+_MATH_FUNCTIONS = words(
+    "sin cos tan sec csc cot log ln exp sqrt max min gcd lcm det arcsin arccos arctan"
+)
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b")
 # useState, getElementById (lower-case start, 2+ letters before the hump: not iPhone,
 # eBay), or three humps: CrashLoopBackOff, NullPointerException.
