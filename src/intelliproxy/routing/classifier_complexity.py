@@ -114,7 +114,8 @@ def _code(text: str, ev: Evidence) -> int:
 
 
 _ADVANCED_MATH = re.compile(
-    r"\b(?:probability|statistic\w*|expected (?:value|number|length)|uniformly|at random|random sample|confidence interval|"
+    r"\b(?:probability|statistic\w*|expected (?:value|number|length)|uniformly|at random|"
+    r"random sample|confidence interval|"
     r"hypothesis|standard deviation|integral|derivative|eigen\w*|matrix|vector space|"
     r"converge\w*|series|modul(?:o|ar)|complex numbers?|lebesgue|topolog\w*|group theory|"
     r"circuit|resistor|network|theorem|lemma|combinatori\w*|limit|inscribed|circumscribed|"
