@@ -26,7 +26,6 @@ from intelliproxy.routing.features_frames import (
 )
 from intelliproxy.routing.features_lexicon import TERM_INDEX, TERMS, words
 from intelliproxy.routing.features_shape import bare_caption, styled, word_problem
-from intelliproxy.routing.features_tokens import code_shape, puzzle_shape
 from intelliproxy.routing.features_structure import (
     RULES,
     SYNTAX_MARKS,
@@ -34,6 +33,7 @@ from intelliproxy.routing.features_structure import (
     refers_to_an_image,
     takes_a_role,
 )
+from intelliproxy.routing.features_tokens import code_shape, puzzle_shape
 
 CATS = ("code", "reasoning", "general", "vision", "image", "uncensored")
 FRAME_WINDOW = 6  # words between a request verb and its object ("write me a short sad poem")
