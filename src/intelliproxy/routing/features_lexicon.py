@@ -164,7 +164,8 @@ midjourney=3 dall-e=3 dalle=3 sdxl=3 bokeh=2 cinematic=1.5 lighting=1 depicting=
 depiction=1.2 surreal=1 surrealism=1.5 impressionist=1.5 impressionism=1.5 cubist=1.5
 cubism=1.5 rutkowski=3 masterpiece=0.8 trending=0.8 closeup=0.8 close-up=0.8 foreground=1.2
 background=0.6 clipart=2.5 infographic=1 visualize=0.8 vibrant=0.6 photograph=0.8
-photography=1 tattoo=1.2 selfie=1.2 seamless_pattern=2.5 sketch=0.6 mural=1.5 caricature=1.2 isometric=1.5 pixelated=1 lowpoly=2
+photography=1 tattoo=1.2 selfie=1.2 seamless_pattern=2.5 sketch=0.6 mural=1.5 caricature=1.2
+isometric=1.5 pixelated=1 lowpoly=2
 highly_detailed=2 unreal_engine=1.5 stable_diffusion=3 concept_art=2.5 digital_art=2.5
 digital_painting=2.5 matte_painting=3 oil_painting=2.5 pixel_art=2.5 studio_lighting=2.5
 golden_hour=1.5 cinematic_lighting=2.5 depth_of=1.5 best_quality=2.5 wide_shot=2 full_body=1
