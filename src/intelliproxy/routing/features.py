@@ -25,6 +25,7 @@ from intelliproxy.routing.features_frames import (
     TRANSPARENT_OBJECTS,
 )
 from intelliproxy.routing.features_lexicon import TERM_INDEX, TERMS, words
+from intelliproxy.routing.features_multilingual import script_cues
 from intelliproxy.routing.features_shape import bare_caption, styled, word_problem
 from intelliproxy.routing.features_structure import (
     RULES,
@@ -45,7 +46,11 @@ MAX_TERM_SUM = 6.0  # keyword evidence saturates: fifty math words are not 50x o
 _TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9+#&'\-]*[a-z0-9+#])?")  # no trailing ' or -
 # The same for text with accented letters ("génère", "über"): Unicode classes cost ~2.5x,
 # so only then; curly quotes and dashes alone keep the ASCII tokenizer.
-_TOKEN_UNICODE = re.compile(r"[^\W_](?:(?:[^\W_]|[+#&'\-])*(?:[^\W_]|[+#]))?")
+# CJK, kana and Hangul are left out: without spaces a "word" would be a whole sentence;
+# their cues are substrings (features_multilingual), and embedded Latin words ("用Python写")
+# still become tokens.
+_W = r"[^\W_\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
+_TOKEN_UNICODE = re.compile(_W + r"(?:(?:" + _W + r"|[+#&'\-])*(?:" + _W + r"|[+#]))?")
 _ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 
 
@@ -231,6 +236,7 @@ def analyse(text: str) -> Evidence:
     flags: set[str] = set()
     _frames(tokens, ev)
     _terms(tokens, ev)
+    script_cues(text, ev)
     _structure(text, lower, frozenset(tokens), ev, flags)
     ev.numbers = sum(1 for t in tokens if t[0] in _DIGITS or t in _NUMBER_WORDS)
     ev.latex = lower.count("\\") + lower.count("$") + lower.count("^") + lower.count("_{")

@@ -9,6 +9,7 @@ weights so that structure and request frames decide instead.
 
 from __future__ import annotations
 
+from intelliproxy.routing.features_multilingual import MULTILINGUAL_VOCABULARY
 from intelliproxy.routing.features_vocabulary import VOCABULARY
 
 _CODE = """
@@ -209,7 +210,8 @@ LEXICON: dict[str, dict[str, float]] = {
     "vision": _parse(_VISION),
 }
 
-for _cat, _table in VOCABULARY.items():  # field nouns: the larger weight wins
+# Field nouns and other languages' words: the larger weight wins.
+for _cat, _table in [*VOCABULARY.items(), *MULTILINGUAL_VOCABULARY.items()]:
     for _term, _w in _parse(_table).items():
         LEXICON[_cat][_term] = max(_w, LEXICON[_cat].get(_term, 0.0))
 
