@@ -23,6 +23,7 @@ from intelliproxy.routing.features_frames import (
     OBJECTS,
     REQUEST_VERBS,
     TRANSPARENT_OBJECTS,
+    VERSE_FORMS,
 )
 from intelliproxy.routing.features_lexicon import TERM_INDEX, TERMS, words
 from intelliproxy.routing.features_multilingual import script_cues
@@ -162,6 +163,8 @@ def _frame_object(verb: str, window: list[str]) -> str | None:
         if picture_verb and word in CHART_OBJECTS:
             return None  # "draw a bar chart" is a plotting task, not artwork
         cat = OBJECTS.get(word)
+        if cat is None and "-" in word:  # "choose-your-own-adventure", "self-portrait"
+            cat = OBJECTS.get(word.rsplit("-", 1)[1])
         if cat is None:
             continue
         # Compound nouns take their head: "app icon" is an icon, "blog post" a post.
@@ -176,8 +179,10 @@ def _frame_object(verb: str, window: list[str]) -> str | None:
             cat = inner or cat
         if modifier == "code" and cat != "reasoning":
             return "code"  # "a python script", "a bash one-liner"
-        if modifier == "uncensored" and cat == "general":
-            return "uncensored"  # "a fictional letter", "a love letter"
+        if cat == "general" and (
+            modifier == "uncensored" or VERSE_FORMS.intersection(window[i + 1 : i + 5])
+        ):
+            return "uncensored"  # "a fictional letter", "a love letter", "a toast in verse"
         # "render a scene", "illustrate a story": a picture verb makes it a picture.
         return "image" if picture_verb and cat != "code" else cat
     return "image" if picture_verb else None
@@ -225,6 +230,22 @@ def _structure(
         flags.add("identifier")
 
 
+_SHAPE_REASONS = frozenset({"word-problem", "variables", "premises-question"})
+
+
+def _code_context(ev: Evidence) -> None:
+    """Numbers and single-letter names in a question about numpy arrays are data shapes.
+
+    When several programming terms name the field, the word-problem and variable shapes
+    count half: maths problems seldom mention three programming terms.
+    """
+    if ev.terms["code"] < 3 or ev.scores["code"] < 4.0:
+        return
+    shape = sum(w for w, reason in ev.reasons["reasoning"] if reason in _SHAPE_REASONS)
+    if shape:
+        ev.add("reasoning", -shape / 2, "code-context")
+
+
 def analyse(text: str) -> Evidence:
     """Score one (already clipped) text. Pure and bounded by the clip size."""
     ev = Evidence()
@@ -255,5 +276,6 @@ def analyse(text: str) -> Evidence:
     code_shape(text, ev, flags)
     if not flags & _JUDGE_FLAGS:
         puzzle_shape(text, tokens, ev, flags)
+    _code_context(ev)
     ev.flags = frozenset(flags)
     return ev

@@ -55,7 +55,7 @@ for _cat, _words in {
     "portrait portraits logo logos icon icons wallpaper wallpapers poster posters render "
     "rendering sticker stickers avatar thumbnail banner mural watercolor graphic clipart emoji "
     "visual visuals meme mascot cartoon doodle comic imagen bild bilder immagine dessin dibujo "
-    "zeichnung tattoo tattoos selfie",
+    "zeichnung tattoo tattoos selfie mockup mockups mock-up",
     "uncensored": "story stories tale tales fable novel novella chapter poem poems poetry haiku "
     "haikus sonnet limerick limericks verse verses lyrics lyric song songs rap ballad ode "
     "screenplay scene dialogue dialog monologue soliloquy fanfic fanfiction fiction "
@@ -63,7 +63,7 @@ for _cat, _words in {
     "adventure episode skit prologue epilogue synopsis backstory rhyme rhymes one-liners "
     "villanelle script play playlet poema poème gedicht poesía cuento relato histoire "
     "geschichte storia chanson canción lied mystery thriller whodunit horror romcom "
-    "fairytale",
+    "fairytale lullaby lullabies fic",
     "general": "email e-mail letter memo essay article post blog tweet caption captions summary "
     "report resume bio biography description review announcement speech toast proposal "
     "outline agenda list plan itinerary recipe slogan tagline ad advertisement headline title "
@@ -87,6 +87,8 @@ CODE_MODIFIERS = words(
 CREATIVE_MODIFIERS = words(
     "fictional fictitious imaginary love romantic erotic spooky creepy scary fantasy sci-fi"
 )
+# Verse forms after an everyday text make it a poem ("a toast in rhyming couplets").
+VERSE_FORMS = words("rhyming rhymed rhyme couplets couplet verse iambic pentameter stanzas")
 # Objects that only wrap another ("a list of jokes", "an outline for a novel").
 TRANSPARENT_OBJECTS = words("list outline summary title titles names ideas variations set")
 # Tokens before a verb that mark it as the main request, not a verb inside a description.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from intelliproxy.routing.features import Evidence
 
 _INLINE_CODE = re.compile(r"`[^`\n]{2,120}`")
+_CODE_PUNCTUATION = frozenset("()[]{}=%<>;")  # `x % 2`, `f(x)`: an expression, not a name
 # obj.attr / obj.method( : both sides identifiers, no space; not "e.g.", not a domain.
 _DOTTED = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b", re.I)
 _NOT_DOTTED = words(
@@ -54,7 +55,17 @@ _CONSTRAINTS = words(
     "each every all none no not never always only exactly different either neither both "
     "wrong true false lie lies doesn't don't isn't aren't can't cannot"
 )
+_FINAL_ASKS = words("determine find deduce identify work figure who which what")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+def _asks_at_end(text: str) -> bool:
+    """The text ends with a question, or its last sentence is an ask ("Determine the order.")."""
+    tail = text[-200:].rstrip()
+    if tail.endswith("?"):
+        return True
+    last = tail.rstrip(".!").rsplit(". ", 1)[-1].lstrip().split(" ", 1)[0].lower()
+    return last in _FINAL_ASKS
 
 
 def _around(text: str, pos: int) -> tuple[int, int]:
@@ -89,8 +100,9 @@ def _anchored(pattern: re.Pattern[str], anchors: re.Pattern[str], text: str) -> 
 def code_shape(text: str, ev: Evidence, flags: set[str]) -> None:
     """Identifier spellings that prose does not use."""
     kinds = 0
-    if "`" in text and _INLINE_CODE.search(text):
-        kinds += 1
+    inline = _INLINE_CODE.search(text) if "`" in text else None
+    if inline:
+        kinds += 2 if _CODE_PUNCTUATION.intersection(inline.group()) else 1
         flags.add("inline-code")
     if "." in text and any(
         a.lower() not in _NOT_DOTTED and b.lower() not in _NOT_DOTTED
@@ -118,10 +130,10 @@ def puzzle_shape(text: str, tokens: list[str], ev: Evidence, flags: set[str]) ->
     if variables and "inline-code" not in flags:  # `for x in xs`: names in code
         ev.add("reasoning", 1.0 + 0.5 * min(variables - 1, 2), "variables")
         flags.add("variables")
-    if "?" not in text or ev.words < 15:
+    if ev.words < 15 or not _asks_at_end(text):
         return
     sentences = len(_SENTENCE_END.findall(text))
     constraints = sum(1 for t in tokens if t in _CONSTRAINTS)
-    if sentences >= 3 and constraints >= 3 and text.rstrip().endswith("?"):
+    if sentences >= 3 and constraints >= 3:
         ev.add("reasoning", 2.0, "premises-question")
         flags.add("premises-question")

@@ -59,7 +59,8 @@ compound_interest=2 simple_interest=2 arithmetic_sequence=2 term_of=1.2 nth_term
 inequality=1.8 absolute_value=1.5 quadratic_equation=2 linear_equation=2 system_of=1
 density=1 volume_of=1.5 surface_area=2 pythagorean=2 pythagoras=2 distance_between=1
 starting_point=1 true_or_false=1.2 justify=1.2 reason_it_out=2 reason_through=1.5
-logically=1.2 contradiction=1 paradox=1 riddle=1.2 brainteaser=2 trick_question=1.5
+logically=1.2 contradiction=1 paradox=1 riddle=2 riddles=2 what_am_i=2 brainteaser=2
+trick_question=1.5
 beats=0.6 finishes=0.6 finishes_after=1.5 finishes_before=1.5 seated=0.8
 who_wins=1.2 optimal_strategy=1.5 expected_number=2 without_replacement=2.5
 with_replacement=2 standard_deviation=1.5 mean_of=1 median_of=1.2 mode_of=1
