@@ -35,13 +35,18 @@ _HARD_ENGINEERING = re.compile(
     r"\b(?:concurren\w*|distributed|thread-?safe|lock-?free|optimi[sz]\w*|scalab\w*|"
     r"production|architecture|fully working|full working|complete (?:game|app\w*|program)|"
     r"from scratch|compiler|interpreter|real-?time|multiplayer|security|performance|"
-    r"infinite|pipeline|deploy\w*|framework|migrat\w*|microservices?|kernel)\b",
+    r"infinite|pipeline|deploy\w*|framework|migrat\w*|microservices?|kernel|"
+    # systems work: memory models, GPUs, fault tolerance, auth, rate limiting
+    r"memory ordering|shared memory|atomics?|cuda|gpu|simd|rate limit\w*|token buckets?|"
+    r"authenticat\w*|retr(?:y|ies)|backoff|idempoten\w*|trade-?offs?|shard\w*|"
+    r"replicat\w*|fault[- ]toleran\w*|consensus)\b",
 )
 _COMPETITION = re.compile(
     r"\b(?:find all|prove|show that|for all|for every|positive integers?|ordered pairs?|"
     r"largest possible|smallest possible|greatest possible|remainder when|such that|"
     r"distinct|sum of all|how many ways|probability that|minimum value|maximum value|"
-    r"relatively prime|real numbers|complex numbers?|polynomial|sequence)\b",
+    r"relatively prime|real numbers|complex numbers?|polynomial|sequence|positive reals|"
+    r"minimum of|maximum of|incent\w+|circum\w+|inradius|orthocent\w+|let \$)",
 )
 _OLYMPIAD = re.compile(r"\b(?:aime|imo|olympiad|putnam|usamo|usajmo|amc ?1[02])\b")
 _ESTIMATION = re.compile(r"\b(?:step[- ]by[- ]step|estimate|explain your|fermi)\b")
@@ -117,6 +122,8 @@ _ADVANCED_MATH = re.compile(
     r"sin|cos|tan|log\w*|roots?)\b",
 )
 _PROOF = re.compile(r"\b(?:prove|proof|show that|demonstrate that)\b")
+# A named standard method ("by induction") makes a proof a textbook exercise.
+_GUIDED = re.compile(r"\b(?:by induction|using induction|by contradiction)\b")
 
 
 def _reasoning(text: str, ev: Evidence) -> int:
@@ -129,7 +136,8 @@ def _reasoning(text: str, ev: Evidence) -> int:
         level += 0.5  # symbols instead of a story: abstract maths
     level += min(len({m.lower() for m in _COMPETITION.findall(text)}), 3) * 1.3
     level += 2.0 if _ADVANCED_MATH.search(text) else 0.0
-    level += 1.5 if _PROOF.search(text) else 0.0
+    if _PROOF.search(text):
+        level += 0.0 if _GUIDED.search(text) else 1.5
     level += 2.5 if _OLYMPIAD.search(text) else 0.0
     if _ESTIMATION.search(text):
         level = max(level, 5.0)
