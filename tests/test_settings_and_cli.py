@@ -45,6 +45,11 @@ def test_backends_and_target_host():
     assert s.ollama_backends == ("http://10.0.0.5:11500",)
 
 
+def test_routing_preference_defaults_to_balanced_and_is_read():
+    assert load_settings({}).routing_preference == "balanced"
+    assert load_settings({"ROUTING_PREFERENCE": " Speed "}).routing_preference == "speed"
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -56,6 +61,8 @@ def test_backends_and_target_host():
         ({"AIRLLM_ENABLED": "maybe"}, "AIRLLM_ENABLED"),
         ({"REQUEST_TIMEOUT": "-1"}, "REQUEST_TIMEOUT"),
         ({"OLLAMA_BASE_URL": "ftp://x"}, "OLLAMA_BASE_URL"),
+        ({"ROUTING_PREFERENCE": "fastest"}, "ROUTING_PREFERENCE"),
+        ({"DISCOVERY_ASK_LLM": "sometimes"}, "DISCOVERY_ASK_LLM"),
     ],
 )
 def test_bad_values_name_the_variable(env, named):

@@ -3,7 +3,8 @@
 
 | policy       | model                                    | backend                          |
 |--------------|------------------------------------------|----------------------------------|
-| intelliproxy | first attempt of the real `plan(...)`    | (same)                           |
+| intelliproxy | first attempt of the real `plan(...)`,   | (same)                           |
+|              | once per ROUTING_PREFERENCE              |                                  |
 | naive        | best for the classified category (below) | first backend that has it        |
 | round-robin  | naive's model                            | next in rotation among holders   |
 | least-busy   | naive's model                            | fewest in-flight among holders   |
@@ -152,11 +153,12 @@ class WarmFirst(_NaiveModel):
 
 
 class Planner:
-    """IntelliProxy: the first attempt of the very `plan` the server calls."""
+    """IntelliProxy: the first attempt of the very `plan` the server calls, under one
+    ROUTING_PREFERENCE (`balanced` is plain "intelliproxy" in the tables)."""
 
-    name = "intelliproxy"
-
-    def __init__(self, default_model: str = DEFAULT_MODEL) -> None:
+    def __init__(self, preference: str = "balanced", default_model: str = DEFAULT_MODEL) -> None:
+        self.preference = preference
+        self.name = "intelliproxy" if preference == "balanced" else f"intelliproxy/{preference}"
         self.default_model = default_model
 
     def choose(self, request: Request, fleet: FleetSnapshot, catalog: Catalog) -> tuple[str, str]:
@@ -168,6 +170,7 @@ class Planner:
             fleet,
             default_model=self.default_model,
             fallbacks=SEED_FALLBACKS,
+            preference=self.preference,
         )
         if not result.attempts:
             raise LookupError(f"empty plan: {result.notes}")
@@ -176,4 +179,5 @@ class Planner:
 
 
 def all_policies() -> list[Policy]:
-    return [Planner(), Naive(), RoundRobin(), LeastBusy(), WarmFirst()]
+    ours = [Planner(p) for p in ("quality", "balanced", "speed")]
+    return [*ours, Naive(), RoundRobin(), LeastBusy(), WarmFirst()]

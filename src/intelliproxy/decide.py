@@ -77,19 +77,22 @@ class Router:
         kind: str,
         category: str | None = None,
         classification: Classification | None = None,
+        preference: str | None = None,
     ) -> Decision:
         """Targets for one inference request.
 
         `kind` is "chat" (generate, chat and their /v1 forms) or "embed"; `category`
         overrides the classifier's category (the seed's `task_type` on /task);
-        `classification` replaces the fast classifier (the LLM classifier's answer).
+        `classification` replaces the fast classifier (the LLM classifier's answer);
+        `preference` (a key of planner.PREFERENCES) overrides ROUTING_PREFERENCE.
         """
+        preference = preference or self.settings.routing_preference
         if is_virtual(model):
             if kind == "embed":
                 return self._route_embedding(model)
-            decision = self._route_virtual(body, category, classification)
+            decision = self._route_virtual(body, category, classification, preference)
         else:
-            decision = self._route_named(body, model)
+            decision = self._route_named(body, model, preference)
         if self.runtime.airllm.enabled and self.runtime.ops is not None:
             decision.targets = self._through_lane(decision.targets)
         return decision
@@ -161,6 +164,7 @@ class Router:
         body: Mapping[str, Any],
         category: str | None,
         classification: Classification | None = None,
+        preference: str = "balanced",
     ) -> Decision:
         classification = classification or classify(body)
         if category in CATEGORIES and category != classification.category:
@@ -177,6 +181,7 @@ class Router:
             self.backends.snapshot(),
             default_model=self.runtime.default_model,
             fallbacks=self.runtime.fallbacks,
+            preference=preference,
         )
         decision = Decision(classification=classification, reason=explain(result))
         decision.targets = self._targets(result.attempts, rewrite_all=True)
@@ -193,7 +198,7 @@ class Router:
             decision.error = result.notes[0] if result.notes else "no model is available"
         return decision
 
-    def _route_named(self, body: Mapping[str, Any], model: str) -> Decision:
+    def _route_named(self, body: Mapping[str, Any], model: str, preference: str) -> Decision:
         result = plan(
             _NO_CLASSIFICATION,
             Requirements(),
@@ -202,6 +207,7 @@ class Router:
             default_model=self.runtime.default_model,
             fallbacks=self.runtime.fallbacks,
             requested_model=model,
+            preference=preference,
         )
         decision = Decision(reason=explain(result))
         requested = model_key(model)

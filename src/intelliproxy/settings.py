@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .routing.catalog import SEED_FALLBACKS, validate_fallbacks
+from .routing.planner import PREFERENCES
 
 __all__ = ["SEED_FALLBACKS", "Settings", "SettingsError", "load_settings", "parse_url"]
 
@@ -38,6 +39,7 @@ class Settings:
     airllm_fallback: bool = False  # may the lane serve as a fallback for interactive traffic
     classifier_model: str = "qwen2.5:7b"
     classifier_mode: str = "fast"
+    routing_preference: str = "balanced"  # quality | balanced | speed (planner.PREFERENCES)
     classifier_timeout: float = 2.0
     proxy_host: str = "0.0.0.0"
     proxy_port: int = 9998
@@ -187,6 +189,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"CLASSIFIER_MODE={mode!r} must be one of {', '.join(CLASSIFIER_MODES)}"
         )
+    preference = get("ROUTING_PREFERENCE", "balanced").strip().lower()
+    if preference not in PREFERENCES:
+        raise SettingsError(
+            f"ROUTING_PREFERENCE={preference!r} must be one of {', '.join(PREFERENCES)}"
+        )
 
     return Settings(
         ollama_base_url=base_url,
@@ -201,6 +208,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         airllm_fallback=_bool("AIRLLM_FALLBACK", get("AIRLLM_FALLBACK", "false")),
         classifier_model=get("CLASSIFIER_MODEL", defaults.classifier_model),
         classifier_mode=mode,
+        routing_preference=preference,
         classifier_timeout=_positive_float(
             "CLASSIFIER_TIMEOUT", get("CLASSIFIER_TIMEOUT", str(defaults.classifier_timeout))
         ),

@@ -300,3 +300,58 @@ def test_llm_classifier_timeout_falls_back_to_the_fast_one():
     finally:
         proxy.stop()
         sim.stop()
+
+
+def test_routing_preference_from_env_and_per_request_header():
+    import time
+
+    sim = start_simulator(["qwen2.5:7b", "nemotron-3-nano:latest"])
+    proxy = start_proxy([sim.url], env={"ROUTING_PREFERENCE": "speed", "INVENTORY_INTERVAL": "0.2"})
+    try:
+        from tests.conftest import wait_for_inventory
+
+        wait_for_inventory(proxy.url, 2)
+        assert httpx.get(proxy.url + "/health").json()["routing_preference"] == "speed"
+        # qwen2.5:7b warm, nemotron cold: a greeting is where the preferences part ways.
+        httpx.post(sim.url + "/api/generate", json={"model": "qwen2.5:7b"}, timeout=30)
+        deadline = time.monotonic() + 10
+        while "qwen2.5:7b" not in httpx.get(proxy.url + "/health").json()["backends"][0]["loaded"]:
+            assert time.monotonic() < deadline, "the proxy never saw qwen2.5:7b loaded"
+            time.sleep(0.1)
+
+        body = {"model": "IntelliProxyLLM", "stream": False,
+                "messages": [{"role": "user", "content": "hello there"}]}  # fmt: skip
+        balanced = httpx.post(
+            proxy.url + "/api/chat",
+            json=body,
+            headers={"X-IntelliProxy-Preference": "Balanced"},
+            timeout=30,
+        )
+        assert balanced.headers["x-intelliproxy-model"] == "qwen2.5:7b"
+        asked = httpx.post(
+            proxy.url + "/classify", json={"prompt": "hello there"},
+            headers={"X-IntelliProxy-Preference": "balanced"},
+        )  # fmt: skip
+        assert asked.json()["model"] == "qwen2.5:7b"
+
+        # Without the header, the proxy's own preference (speed): the cold, faster model.
+        speedy = _chat(proxy, "hello there")
+        assert speedy.status_code == 200
+        assert speedy.headers["x-intelliproxy-model"] == "nemotron-3-nano:latest"
+        assert _served_by(None, speedy) == "nemotron-3-nano:latest"
+        wrong = {"X-IntelliProxy-Preference": "fastest"}
+        native = httpx.post(proxy.url + "/api/chat", json=body, headers=wrong)
+        assert native.status_code == 400
+        assert native.json() == {
+            "error": "X-IntelliProxy-Preference must be one of quality, balanced, speed, "
+            "not 'fastest'"
+        }
+        v1 = httpx.post(
+            proxy.url + "/v1/chat/completions",
+            json={"model": "IntelliProxyLLM", "messages": body["messages"]},
+            headers=wrong,
+        )
+        assert v1.status_code == 400 and "fastest" in v1.json()["error"]["message"]
+    finally:
+        proxy.stop()
+        sim.stop()

@@ -10,11 +10,15 @@ import pytest
 from intelliproxy.routing.catalog import SEED_FALLBACKS, Catalog
 from intelliproxy.routing.planner import (
     MAX_ATTEMPTS,
+    OVERKILL_PER_POINT,
+    PREFERENCES,
+    W_SPEED,
     WARM_BONUS,
     explain,
     failure_status,
     fit_score,
     plan,
+    weights_for,
 )
 from intelliproxy.routing.types import (
     Attempt,
@@ -534,3 +538,43 @@ def test_weight_and_measured_speed_order_equal_backends() -> None:
     heavier = (views[0].__class__(A, models=ALL, weight=2.0), views[1])
     p = route("code", 6, snapshot=fleet(*heavier))
     assert p.attempts[0].backend == A  # the operator's weight beats a speed tie-break
+
+
+# --- ROUTING_PREFERENCE ----------------------------------------------------------------------
+def _choice(preference: str, category: str, complexity: int, snapshot: FleetSnapshot) -> str:
+    p = plan(
+        Classification(category, complexity, 0.9),
+        Requirements(),
+        CATALOG,
+        snapshot,
+        default_model=DEFAULT,
+        fallbacks=SEED_FALLBACKS,
+        preference=preference,
+    )
+    return first(p)
+
+
+def test_preferences_trade_fit_for_latency_in_order() -> None:
+    warm = fleet(BackendView(A, models=ALL, loaded=frozenset({"qwen2.5:7b"})))
+    # A mid-hard proof: quality loads the reasoner, balanced and speed take the warm 7B.
+    assert _choice("quality", "reasoning", 6, warm) == "deepseek-r1:latest"
+    assert _choice("balanced", "reasoning", 6, warm) == "qwen2.5:7b"
+    assert _choice("speed", "reasoning", 6, warm) == "qwen2.5:7b"
+    # A greeting: only speed skips the warm 7B for the smallest, fastest model.
+    assert _choice("balanced", "general", 1, warm) == "qwen2.5:7b"
+    assert _choice("speed", "general", 1, warm) == "nemotron-3-nano:latest"
+    # A code prompt: the coder unless speed is asked for and a warm generalist is there.
+    assert _choice("balanced", "code", 6, warm) == "qwen2.5-coder:7b"
+    assert _choice("speed", "code", 6, warm) == "qwen2.5:7b"
+
+
+def test_speed_never_hands_the_hardest_prompt_to_a_tiny_model() -> None:
+    cold = fleet(BackendView(A, models=ALL))
+    assert _choice("speed", "reasoning", 9, cold) == "deepseek-r1:latest"
+
+
+def test_balanced_is_the_module_constants_and_unknown_falls_back_to_it() -> None:
+    balanced = weights_for("balanced")
+    assert (balanced.speed, balanced.overkill_per_point) == (W_SPEED, OVERKILL_PER_POINT)
+    assert weights_for("no-such-preference") == balanced
+    assert set(PREFERENCES) == {"quality", "balanced", "speed"}

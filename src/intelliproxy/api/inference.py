@@ -12,6 +12,7 @@ import time
 import orjson
 
 from ..decide import Decision, is_virtual
+from ..routing.planner import PREFERENCES
 from ..runtime import Runtime
 from ..upstream.forward import Forward, Outcome, execute, request_headers, send_error
 from .http import ClientGone, Request, Send
@@ -27,6 +28,18 @@ def _routing_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     if decision.reason:
         headers.append((b"x-intelliproxy-reason", decision.reason.encode("ascii", "replace")))
     return headers
+
+
+def requested_preference(request: Request) -> tuple[str | None, str | None]:
+    """(preference, error): one request's own trade between latency and fit, if it asks."""
+    asked = request.header(b"x-intelliproxy-preference")
+    if asked is None:
+        return None, None
+    preference = asked.decode("latin-1").strip().lower()
+    if preference not in PREFERENCES:
+        choices = ", ".join(PREFERENCES)
+        return None, f"X-IntelliProxy-Preference must be one of {choices}, not {preference!r}"
+    return preference, None
 
 
 async def handle(
@@ -49,6 +62,11 @@ async def handle(
         await send_error(send, 400, "request body must be a JSON object", openai)
         return None
 
+    preference, problem = requested_preference(request)
+    if problem:
+        await send_error(send, 400, problem, openai)
+        return None
+
     model = body.get("model")
     if not isinstance(model, str) or not model:
         # Empty or odd `model`: Ollama's own answer differs by route, so ask a backend.
@@ -57,7 +75,9 @@ async def handle(
         classification = None
         if kind == "chat" and runtime.router.uses_llm_classifier and is_virtual(model):
             classification = await runtime.router.classify_with_llm(body)
-        decision = runtime.router.route(body, model, kind, classification=classification)
+        decision = runtime.router.route(
+            body, model, kind, classification=classification, preference=preference
+        )
     extra = _routing_headers(decision)
     name = model if isinstance(model, str) else None
     if decision.error_status is not None:

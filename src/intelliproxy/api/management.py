@@ -14,6 +14,7 @@ from ..runtime import Runtime
 from ..upstream.backends import BackendState
 from ..upstream.forward import Forward, execute
 from .http import ClientGone, Request, Send, send_json
+from .inference import requested_preference
 
 
 async def _json_body(request: Request, send: Send) -> dict[str, Any] | None:
@@ -109,6 +110,7 @@ async def health(runtime: Runtime, request: Request, send: Send) -> None:
         "ollama_url": runtime.settings.ollama_base_url,
         "classifier_model": runtime.settings.classifier_model,
         "classifier_mode": runtime.settings.classifier_mode,
+        "routing_preference": runtime.settings.routing_preference,
         "virtual_model": VIRTUAL_MODEL,
         "backends": [b.describe() for b in runtime.backends.backends],
         "airllm": runtime.airllm.describe(),
@@ -142,7 +144,13 @@ async def classify(runtime: Runtime, request: Request, send: Send) -> None:
     valid, task_type = await _task_type(body, send)
     if not valid:
         return
-    decision = runtime.router.route(body, VIRTUAL_MODEL, "chat", category=task_type)
+    preference, problem = requested_preference(request)
+    if problem:
+        await send_json(send, 400, {"error": problem})
+        return
+    decision = runtime.router.route(
+        body, VIRTUAL_MODEL, "chat", category=task_type, preference=preference
+    )
     c = decision.classification
     first = decision.targets[0] if decision.targets else None
     await send_json(

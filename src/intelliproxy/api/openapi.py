@@ -118,6 +118,7 @@ SCHEMAS: dict[str, Schema] = {
             "ollama_url": STR,
             "classifier_model": STR,
             "classifier_mode": STR,
+            "routing_preference": {"type": "string", "enum": ["quality", "balanced", "speed"]},
             "virtual_model": {"const": VIRTUAL_MODEL},
             "backends": array(_HEALTH_BACKEND),
         }

@@ -5,12 +5,11 @@ always give the same attempts, ties broken by model name, then backend name.
 
 Steps for the virtual model:
 
-1. Hard filter. A model must be installed on a usable backend (healthy, busy or degraded;
-   unreachable and cooling_down backends are never used), must not be embedding-only
-   (image-generation-only models only for the `image` category), must have `vision` when
-   images are attached and `tools` when tools are sent, and its context length (when known)
-   must hold max(prompt_tokens, num_ctx). If `num_ctx` alone rules out every model it is
-   relaxed (Ollama caps num_ctx at the model's context itself) and a note says so.
+1. Hard filter (eligibility.py). A model must be installed on a usable backend (healthy,
+   busy or degraded; unreachable and cooling_down backends are never used), must not be
+   embedding-only (image-generation-only models only for the `image` category), must have
+   `vision` when images are attached and `tools` when tools are sent, and its context
+   length (when known) must hold max(prompt_tokens, num_ctx).
 2. Fit of each model to the prompt (category c, complexity x from the classifier):
 
    | signal            | value                                                       | weight |
@@ -47,9 +46,7 @@ Steps for the virtual model:
 
    So a loaded model wins over a cold one whose fit is better by less than the load costs
    (~0.20 for a 4.7 GB model on a mid prompt, ~0.25 on a greeting, 0.40 for a 20 GB one),
-   and a backend where only this model is busy wins over one where others are: in
-   benchmarks/fleet_sim.py the sharing term took mean latency from 1.44x to ~1.02x of
-   warm-first (fit 0.91 -> 0.88, warm-first 0.73).
+   and a backend where only this model is busy wins over one where others are.
 4. Attempts: the best model on each backend that has it (best placement first, at most 3),
    the next two models (their best backend), `default_model`, then the fallback chains of
    the models already listed; each model only once, only models passing step 1, at most 6.
@@ -57,16 +54,26 @@ Steps for the virtual model:
 A request naming a real model skips steps 1-2 for that model: it is tried on every usable
 backend that has it (loaded first, then by placement), then its fallback chain (hard-filtered).
 
+The numbers above are the `balanced` preference (ROUTING_PREFERENCE). Five of them are the
+operator's trade between latency and fit; `speed` and `quality` change only those:
+
+| preference | speed weight | weak/point | overkill/point | cold cost/s | GPU sharing |
+|------------|-------------:|-----------:|---------------:|------------:|------------:|
+| quality    | 0.10         | 0.30       | 0.04           | 0.02        | 0.15        |
+| balanced   | 0.25         | 0.30       | 0.08           | 0.04        | 0.30        |
+| speed      | 1.00         | 0.80       | 0.30           | 0.08        | 0.30        |
+
 When no attempt is possible, `Plan.attempts` is empty and `Plan.notes[0]` is the message for
 the client; `failure_status` gives the HTTP status that goes with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from intelliproxy.routing.catalog import Catalog, chat_capable, fallback_chain, model_key
+from intelliproxy.routing.catalog import Catalog, fallback_chain, model_key
+from intelliproxy.routing.eligibility import hard_filter
 from intelliproxy.routing.types import (
     Attempt,
     BackendView,
@@ -93,8 +100,37 @@ SHARE_PENALTY = 0.30  # per other model busy on the backend (they share its GPU)
 MAX_ATTEMPTS, MAX_BACKENDS_PER_MODEL, NEXT_BEST_MODELS = 6, 3, 2
 
 NO_BACKEND = "no healthy backend is available"
-NO_CHAT_MODEL = "no model able to answer prompts is available"
-CONTEXT_TOO_LARGE = "no model has a context window large enough for this prompt (~{} tokens)"
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The weights an operator's ROUTING_PREFERENCE changes (the rest are fixed)."""
+
+    speed: float  # W_SPEED
+    weak_per_point: float  # WEAK_PER_POINT
+    overkill_per_point: float  # OVERKILL_PER_POINT
+    cold_cost_per_second: float  # COLD_COST_PER_SECOND
+    share_penalty: float  # SHARE_PENALTY
+
+
+# Measured with benchmarks/fleet_sim.py (docs/routing.md): `speed` has 0.80-0.87x the mean
+# latency of warm-first at a better fit; `quality` about the fit of the seed's naive policy
+# at ~0.1x its latency; `balanced` sits between. `speed` still weighs a weak model heavily
+# (0.8 a point): a 4B model must not get the hardest maths prompt because it is fast.
+PREFERENCES: Mapping[str, Weights | None] = {
+    "quality": Weights(speed=0.10, weak_per_point=0.30, overkill_per_point=0.04,
+                       cold_cost_per_second=0.02, share_penalty=0.15),
+    "balanced": None,  # the module constants above (fleet_sim --planner-set varies them)
+    "speed": Weights(speed=1.0, weak_per_point=0.80, overkill_per_point=0.30,
+                     cold_cost_per_second=0.08, share_penalty=0.30),
+}  # fmt: skip
+
+
+def weights_for(preference: str = "balanced") -> Weights:
+    preset = PREFERENCES.get(preference)
+    if preset is not None:
+        return preset
+    return Weights(W_SPEED, WEAK_PER_POINT, OVERKILL_PER_POINT, COLD_COST_PER_SECOND, SHARE_PENALTY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +142,14 @@ class _Host:
 
 
 def fit_score(
-    profile: ModelProfile, category: str, complexity: int, thinking: bool = False
+    profile: ModelProfile,
+    category: str,
+    complexity: int,
+    thinking: bool = False,
+    weights: Weights | None = None,
 ) -> float:
     """Step 2 of the docstring: how well this model suits the prompt, 0..1."""
+    w = weights or weights_for()
     preferred = profile.preferred_for
     if preferred and preferred[0] == category:
         match = MATCH_PRIMARY
@@ -123,8 +164,8 @@ def fit_score(
     weak = max(0, complexity - profile.complexity)
     over = max(0, profile.complexity - complexity)
     slowness = 2 - profile.speed / 10  # overkill hurts more on slow models
-    capacity = max(-1.0, 1 - WEAK_PER_POINT * weak - OVERKILL_PER_POINT * over * slowness)
-    score = W_CATEGORY * match + W_CAPACITY * capacity + W_SPEED * profile.speed / 10
+    capacity = max(-1.0, 1 - w.weak_per_point * weak - w.overkill_per_point * over * slowness)
+    score = W_CATEGORY * match + W_CAPACITY * capacity + w.speed * profile.speed / 10
     if thinking and "thinking" in profile.capabilities:
         score += W_THINKING
     return score
@@ -142,10 +183,11 @@ def estimated_load_seconds(backend: BackendView, key: str, profile: ModelProfile
     return 5.0
 
 
-def cold_cost(load_seconds: float, complexity: int = 5) -> float:
+def cold_cost(load_seconds: float, complexity: int = 5, weights: Weights | None = None) -> float:
     """A load weighs more on an easy prompt, whose answer itself takes little time."""
     urgency = 2 - complexity / 10
-    return min(COLD_COST_PER_SECOND * load_seconds * urgency, COLD_COST_MAX)
+    per_second = (weights or weights_for()).cold_cost_per_second
+    return min(per_second * load_seconds * urgency, COLD_COST_MAX)
 
 
 def placement_score(
@@ -155,12 +197,14 @@ def placement_score(
     complexity: int = 5,
     key: str = "",
     evicts: bool = False,
+    weights: Weights | None = None,
 ) -> float:
     """Step 3 of the docstring, for a usable backend (`key`: the model placed)."""
-    cold = 0.0 if warm else cold_cost(load_seconds, complexity)
+    w = weights or weights_for()
+    cold = 0.0 if warm else cold_cost(load_seconds, complexity, w)
     score = -cold - STATE_PENALTY.get(backend.state, 0.0) - (EVICT_PENALTY if evicts else 0.0)
     others = sum(1 for k, n in backend.model_in_flight.items() if n and k != key)
-    score -= SHARE_PENALTY * min(others, 2)
+    score -= w.share_penalty * min(others, 2)
     score += WEIGHT_BONUS * max(-1.0, min(1.0, backend.weight - 1.0))
     if backend.max_concurrent:
         score -= LOAD_PENALTY * min(backend.in_flight / backend.max_concurrent, 1.0)
@@ -180,20 +224,22 @@ def plan(
     default_model: str,
     fallbacks: Mapping[str, str],
     requested_model: str | None = None,
+    preference: str = "balanced",
 ) -> Plan:
     """Ordered attempts for one request; see the module docstring for the rules."""
     complexity = max(1, min(10, classification.complexity))
+    weights = weights_for(preference)
     if requested_model is not None:
         # Only the asked-for model and its fallback chain matter: skip scoring the rest.
         wanted = {model_key(requested_model)}
         wanted.update(model_key(m) for m in fallback_chain(requested_model, fallbacks))
-        hosts = _hosts(fleet, catalog, complexity, wanted)
+        hosts = _hosts(fleet, catalog, complexity, weights, wanted)
         return _plan_named(requested_model, requirements, catalog, fleet, hosts, fallbacks)
-    hosts = _hosts(fleet, catalog, complexity)
+    hosts = _hosts(fleet, catalog, complexity, weights)
     if not hosts:
         return Plan((), classification, (NO_BACKEND,))
     profiles = {key: catalog.profile(found[0].name) for key, found in hosts.items()}
-    eligible, notes = _hard_filter(profiles, requirements, classification.category)
+    eligible, notes = hard_filter(profiles, requirements, classification.category)
     if not eligible:
         return Plan((), classification, notes)
 
@@ -203,9 +249,8 @@ def plan(
         # describe the picture, so it serves only when no such model is available.
         painters = {k for k in eligible if "image" in profiles[k].capabilities}
         eligible = painters or eligible
-    fits = {
-        k: fit_score(profiles[k], category, complexity, requirements.thinking) for k in eligible
-    }
+    thinking = requirements.thinking
+    fits = {k: fit_score(profiles[k], category, complexity, thinking, weights) for k in eligible}
     # Best pair first; ties by model name then backend name.
     ranked = sorted(eligible, key=lambda k: (-(fits[k] + hosts[k][0].placement), k))
 
@@ -249,7 +294,7 @@ def _plan_named(
         notes.append(f"model '{requested}' is only on unavailable backends")
     chain = [model_key(t) for t in fallback_chain(requested, fallbacks)]
     profiles = {k: catalog.profile(hosts[k][0].name) for k in chain if k in hosts}
-    eligible, _ = _hard_filter(profiles, requirements, "general")
+    eligible, _ = hard_filter(profiles, requirements, "general")
     for target in chain:
         if target in eligible:
             for host in hosts[target][:2]:  # a second host: the first may be the one failing
@@ -304,6 +349,7 @@ def _hosts(
     fleet: FleetSnapshot,
     catalog: Catalog,
     complexity: int,
+    weights: Weights,
     only: set[str] | None = None,
 ) -> dict[str, list[_Host]]:
     """Model key -> usable backends that have it, best placement first (`only`: just these)."""
@@ -322,7 +368,7 @@ def _hosts(
                 profile = catalog.profile(name)
                 room = _room_for(backend, profile)
                 load, evicts = estimated_load_seconds(backend, key, profile), not room
-            score = placement_score(backend, warm, load, complexity, key, evicts)
+            score = placement_score(backend, warm, load, complexity, key, evicts, weights)
             if not warm and room is None:
                 score -= OVER_BUDGET_PENALTY  # larger than the budget: a last resort only
             out.setdefault(key, []).append(_Host(backend, name, score, warm))
@@ -347,41 +393,6 @@ def _room_for(backend: BackendView, profile: ModelProfile) -> bool | None:
     if size > budget:
         return None
     return sum(backend.resident_bytes.values()) + size <= budget
-
-
-def _hard_filter(
-    profiles: Mapping[str, ModelProfile], requirements: Requirements, category: str
-) -> tuple[set[str], tuple[str, ...]]:
-    """Step 1: the models that can serve this request at all, plus notes."""
-    able = {
-        k
-        for k, p in profiles.items()
-        if chat_capable(p) and ("completion" in p.capabilities or category == "image")
-    }
-    if not able:
-        return set(), (NO_CHAT_MODEL,)
-    needed = [c for c, on in (("vision", requirements.vision), ("tools", requirements.tools)) if on]
-    for capability in needed:
-        if not any(capability in profiles[k].capabilities for k in able):
-            return set(), (f"no model with {capability} capability is available",)
-    able = {k for k in able if all(c in profiles[k].capabilities for c in needed)}
-    if not able:
-        return set(), (f"no model with {' and '.join(needed)} capabilities is available",)
-
-    tokens, num_ctx = requirements.prompt_tokens, requirements.num_ctx or 0
-    fits = _fitting(able, profiles, max(tokens, num_ctx))
-    if fits:
-        return fits, ()
-    fits = _fitting(able, profiles, tokens)
-    if fits:
-        return fits, (f"num_ctx {num_ctx} is larger than any model's context; Ollama will cap it",)
-    return set(), (CONTEXT_TOO_LARGE.format(tokens),)
-
-
-def _fitting(keys: Iterable[str], profiles: Mapping[str, ModelProfile], need: int) -> set[str]:
-    return {
-        k for k in keys if profiles[k].context_length is None or need <= profiles[k].context_length
-    }
 
 
 def failure_status(plan_: Plan) -> int | None:
