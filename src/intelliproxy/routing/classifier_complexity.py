@@ -49,6 +49,8 @@ _COMPETITION = re.compile(
     r"minimum of|maximum of|incent\w+|circum\w+|inradius|orthocent\w+|let \$)",
 )
 _OLYMPIAD = re.compile(r"\b(?:aime|imo|olympiad|putnam|usamo|usajmo|amc ?1[02])\b")
+# A second ask joined to the first: "find the time of flight and the range", "... and compute".
+_MORE_ASKS = re.compile(r" and (?:then )?(?:find|compute|calculate|determine|explain|justify)\b")
 _ESTIMATION = re.compile(r"\b(?:step[- ]by[- ]step|estimate|explain your|fermi)\b")
 _GENERAL_TASK = re.compile(
     r"\b(?:explain|compare|analy[sz]e|discuss|evaluate|essay|email|letter|report|plan|"
@@ -90,6 +92,18 @@ def _creative(text: str, ev: Evidence) -> int:
     return _clamp(level, 3, 8)
 
 
+# Understanding or converting given code is easier than building something new.
+_COMPREHEND = re.compile(
+    r"\b(?:explain|what does|what is|convert|refactor|translate|review|why does|why is|"
+    r"what's wrong|how does)\b"
+)
+_BUILD = re.compile(r"\b(?:write|implement|build|create|design|develop|make)\b")
+
+
+def _comprehension(text: str) -> bool:
+    return bool(_COMPREHEND.search(text, 0, 80)) and not _BUILD.search(text, 0, 300)
+
+
 def _code(text: str, ev: Evidence) -> int:
     hard = min(len({m.lower() for m in _HARD_ENGINEERING.findall(text)}), 3)
     if "tests" in ev.flags and ev.words < 150 and "docstring" not in ev.flags:
@@ -101,7 +115,7 @@ def _code(text: str, ev: Evidence) -> int:
     if ev.code_lines >= 3:
         # A pasted snippet with a question about it: as hard as the snippet is long.
         level = 3.5 + (ev.words > 80) + (ev.words > 200) + min(hard, 2)
-        return _clamp(level, 3, 10)
+        return _clamp(level - _comprehension(text), 3, 10)
     # A request in prose: the longer and the more requirements, the harder.
     level = 3.0 + (ev.words >= 15) + (ev.words >= 30) + (ev.words >= 60) + (ev.words >= 120)
     if _ALGORITHMIC.search(text):
@@ -109,7 +123,7 @@ def _code(text: str, ev: Evidence) -> int:
     level += hard + (ev.terms["code"] >= 5) + (ev.requirements >= 3)
     if _LARGE_INPUT.search(text):
         level += 1.5  # an online-judge problem with input bounds: efficiency matters
-    return _clamp(level, 2, 10)
+    return _clamp(level - _comprehension(text), 2, 10)
 
 
 _ADVANCED_MATH = re.compile(
@@ -139,6 +153,8 @@ def _reasoning(text: str, ev: Evidence) -> int:
     if _PROOF.search(text):
         level += 0.0 if _GUIDED.search(text) else 1.5
     level += 2.5 if _OLYMPIAD.search(text) else 0.0
+    asks = max(ev.questions, 1) + len(_MORE_ASKS.findall(text))
+    level += 0.6 * min(asks - 1, 2)  # a multi-part problem
     if _ESTIMATION.search(text):
         level = max(level, 5.0)
     return _clamp(level, 2, 10)
