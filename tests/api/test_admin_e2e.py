@@ -234,6 +234,7 @@ def test_models_refresh_rereads_every_backend(proxy: Process, sim: Process) -> N
         ("/config/fallbacks", {"timeout": 100}),
         ("/config/ollama", {"host": "127.0.0.1"}),
         ("/config/models", {"model_name": "qwen2.5:7b", "speed": 1}),
+        ("/config/routing", {"preference": "balanced"}),
         ("/requests/clear", None),
         ("/stats/reset", None),
         ("/models/refresh", None),
@@ -279,6 +280,15 @@ def test_changes_and_stats_survive_a_restart(sim: Process, tmp_path: Path) -> No
         fallbacks = {"fallbacks": {"qwen2.5-coder:7b": "deepseek-r1:latest"}, "timeout": 42}
         post(first.url, "/config/fallbacks", fallbacks)
         post(first.url, "/config/model/airllm", {"model_name": "qwen2.5:7b", "enabled": True})
+        assert post(first.url, "/config/routing", {"preference": "Speed"}) == {
+            "preference": "speed",
+            "choices": ["quality", "balanced", "speed"],
+        }
+        assert get(first.url, "/health")["routing_preference"] == "speed"  # live at once
+        refused = httpx.post(
+            first.url + "/config/routing", json={"preference": "fastest"}, headers=ADMIN
+        )
+        assert refused.status_code == 400 and refused.json()["error"].startswith("preference:")
         edited = post(
             first.url,
             "/config/models",
@@ -295,6 +305,8 @@ def test_changes_and_stats_survive_a_restart(sim: Process, tmp_path: Path) -> No
     second = start_proxy([sim.url], env=env, data_dir=str(tmp_path))
     try:
         assert get(second.url, "/config/fallbacks") == fallbacks
+        assert get(second.url, "/config/routing")["preference"] == "speed"
+        assert get(second.url, "/health")["routing_preference"] == "speed"
         assert get(second.url, "/config/airllm")["model_airllm_settings"] == {"qwen2.5:7b": True}
         assert get(second.url, "/config/models")["models"]["qwen2.5-coder:7b"] == edited
         after = get(second.url, "/stats")

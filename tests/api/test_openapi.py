@@ -59,6 +59,7 @@ READS = [
     "GET /config/airllm",
     "GET /config/fallbacks",
     "GET /config/backends",
+    "GET /config/routing",
     "GET /config/models",
     "GET /docs",
 ]
@@ -66,6 +67,7 @@ ROUTING = ["POST /classify", "POST /task"]
 SAFE_CHANGES = [
     "POST /config/models",
     "POST /config/fallbacks",
+    "POST /config/routing",
     "POST /config/model/airllm",
     "POST /models/refresh",
     "POST /stats/reset",

@@ -187,7 +187,7 @@ def test_classify_box_explains_the_decision(page: Page, console: Console, dash_p
     expect(page.locator("#classify-form .msg.error")).to_contain_text("prompt is required")
 
 
-def test_fallback_chains_are_edited_checked_and_survive_a_restart(
+def test_fallbacks_timeout_and_preference_are_edited_and_survive_a_restart(
     browser: Browser, console: Console, dash_fleet: Fleet, fresh_proxy: Process
 ):
     data_dir = Path(fresh_proxy.extra["data_dir"])
@@ -230,6 +230,13 @@ def test_fallback_chains_are_edited_checked_and_survive_a_restart(
     page.fill("#timeout-form input", "300")
     page.click("#timeout-form button[type=submit]")
     expect(page.locator("#timeout-form .msg")).to_contain_text("Saved: 300 s")
+    expect(page.locator('#routing-form input[value="balanced"]')).to_be_checked()
+    page.check('#routing-form input[value="speed"]')
+    page.click("#routing-form button[type=submit]")
+    expect(page.locator("#routing-note")).to_have_text("Saved: speed.")
+    assert json.loads((data_dir / "router_config.json").read_text())["routing_preference"] == (
+        "speed"
+    )
 
     # Restart the proxy process on the same DATA_DIR: the dashboard shows what was saved.
     # An open, polling dashboard must not hold the shutdown up (no long-lived streams).
@@ -257,6 +264,7 @@ def test_fallback_chains_are_edited_checked_and_survive_a_restart(
         )
         assert pairs == saved
         expect(page.locator("#timeout-form input")).to_have_value("300")
+        expect(page.locator('#routing-form input[value="speed"]')).to_be_checked()
         page.close()
     finally:
         restarted.stop()

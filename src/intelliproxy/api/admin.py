@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from ..routing.planner import PREFERENCES
 from ..settings import Settings
 from ..state.config_checks import (
     check_backends,
@@ -26,6 +27,7 @@ from ..state.config_checks import (
     check_host,
     check_model_attributes,
     check_port,
+    check_preference,
     check_timeout,
 )
 from ..state.jsonfiles import ConfigError
@@ -228,6 +230,10 @@ async def get_backends(runtime: Any, request: Request, send: Send) -> None:
     await send_json(send, 200, _ops(runtime).config.backends_view())
 
 
+async def get_routing(runtime: Any, request: Request, send: Send) -> None:
+    await send_json(send, 200, _ops(runtime).config.routing_view())
+
+
 async def get_models(runtime: Any, request: Request, send: Send) -> None:
     await send_json(send, 200, _ops(runtime).config.models_view())
 
@@ -289,6 +295,15 @@ async def _set_fallbacks(runtime: Any, request: Request) -> dict[str, Any]:
     return _ops(runtime).config.fallbacks_view()
 
 
+async def _set_routing(runtime: Any, request: Request) -> dict[str, Any]:
+    body = await _read_object(request)
+    if "preference" not in body:
+        raise BadRequest(f"preference: required, one of {', '.join(PREFERENCES)}")
+    changes = {"routing_preference": check_preference("preference", body["preference"])}
+    await _apply(runtime, "routing", changes)
+    return _ops(runtime).config.routing_view()
+
+
 async def _set_backends(runtime: Any, request: Request) -> dict[str, Any]:
     body = await _read_json(request)
     if isinstance(body, dict):
@@ -339,6 +354,7 @@ set_airllm_service = _changing(_set_airllm_service)
 set_model_airllm = _changing(_set_model_airllm)
 set_fallbacks = _changing(_set_fallbacks)
 set_backends = _changing(_set_backends)
+set_routing = _changing(_set_routing)
 set_model = _changing(_set_model)
 
 # path -> {method: handler}, merged into app.py's OWN_ROUTES.
@@ -354,5 +370,6 @@ ADMIN_ROUTES: dict[str, dict[str, Handler]] = {
     "/config/model/airllm": {"POST": set_model_airllm},
     "/config/fallbacks": {"GET": get_fallbacks, "POST": set_fallbacks},
     "/config/backends": {"GET": get_backends, "POST": set_backends},
+    "/config/routing": {"GET": get_routing, "POST": set_routing},
     "/config/models": {"GET": get_models, "POST": set_model},
 }

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from .. import VIRTUAL_MODEL, __version__
+from ..routing.planner import PREFERENCES
 from ..routing.types import CATEGORIES
 from .http import JSON_TYPE, Request, Send, send_bytes
 
@@ -118,7 +119,7 @@ SCHEMAS: dict[str, Schema] = {
             "ollama_url": STR,
             "classifier_model": STR,
             "classifier_mode": STR,
-            "routing_preference": {"type": "string", "enum": ["quality", "balanced", "speed"]},
+            "routing_preference": {"type": "string", "enum": list(PREFERENCES)},
             "virtual_model": {"const": VIRTUAL_MODEL},
             "backends": array(_HEALTH_BACKEND),
         }
@@ -301,6 +302,22 @@ SCHEMAS: dict[str, Schema] = {
         **obj({"model_name": MODEL_NAME, "enabled": BOOL}),
         "examples": [{"model_name": "qwen2.5:7b", "enabled": True}],
     },
+    "Routing": obj(
+        {
+            "preference": {"type": "string", "enum": list(PREFERENCES)},
+            "choices": array(STR),
+        }
+    ),
+    "RoutingUpdate": obj(
+        {
+            "preference": {
+                "type": "string",
+                "enum": list(PREFERENCES),
+                "description": "the trade between fit and latency (docs/routing.md)",
+            }
+        },
+        required=("preference",),
+    ),
     "Fallbacks": obj(
         {
             "fallbacks": {**map_of(STR), "description": "model -> the model to try next"},
@@ -568,6 +585,17 @@ PATHS: dict[str, dict[str, Any]] = {
             ref("Fallbacks"),
             tag="configuration",
             body=ref("FallbacksUpdate"),
+            secured=True,
+            errors=(500,),
+        ),
+    },
+    "/config/routing": {
+        "get": op("The routing preference", ref("Routing"), tag="configuration"),
+        "post": op(
+            "Change the routing preference: quality, balanced or speed",
+            ref("Routing"),
+            tag="configuration",
+            body=ref("RoutingUpdate"),
             secured=True,
             errors=(500,),
         ),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..routing.catalog import validate_fallbacks
+from ..routing.planner import PREFERENCES
 from ..routing.types import CATEGORIES
 from ..settings import SettingsError
 from ..settings import parse_url as _url
@@ -66,6 +67,12 @@ def check_timeout(field: str, value: object) -> float | int:
     if not _is_number(value) or value <= 0:  # type: ignore[operator]
         raise ValueError(f"{field}: must be a positive number of seconds, got {value!r}")
     return value  # type: ignore[return-value]
+
+
+def check_preference(field: str, value: object) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in PREFERENCES:
+        raise ValueError(f"{field}: must be one of {', '.join(PREFERENCES)}, got {value!r}")
+    return value.strip().lower()
 
 
 def check_fallbacks(field: str, value: object) -> dict[str, str]:
@@ -131,6 +138,7 @@ _ROUTER_CHECKS = {
     "fallbacks": check_fallbacks,
     "timeout": check_timeout,
     "backends": check_backends,
+    "routing_preference": check_preference,
 }
 
 

@@ -16,7 +16,8 @@ Precedence, per top-level key of `router_config.json`: **file > environment > de
 
 Keys of `router_config.json`: `ollama_host`, `ollama_port` (the primary backend),
 `airllm_enabled`, `airllm_host`, `airllm_port`, `model_airllm_settings` (model -> bool),
-`fallbacks` (model -> model), `timeout` (seconds), and `backends` (list of
+`fallbacks` (model -> model), `timeout` (seconds), `routing_preference` (quality | balanced
+| speed), and `backends` (list of
 `{"url", "max_concurrent", "weight", "memory_budget"}`, primary first; `memory_budget` is
 bytes or null). `backends[0]` is the primary: when a hand-edited file disagrees with
 `ollama_host`/`ollama_port`, `backends` wins. Unknown top-level keys are kept as they are.
@@ -39,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..routing.catalog import SEED_MODEL_ATTRIBUTES, model_key
+from ..routing.planner import PREFERENCES
 from ..settings import Settings
 from ..settings import parse_url as _url
 from .config_checks import (
@@ -68,6 +70,7 @@ def router_defaults(settings: Settings) -> dict[str, Any]:
         "model_airllm_settings": {},
         "fallbacks": dict(settings.model_fallbacks),
         "timeout": settings.request_timeout,
+        "routing_preference": settings.routing_preference,
         "backends": [
             {"url": u, "max_concurrent": None, "weight": 1, "memory_budget": None} for u in urls
         ],
@@ -171,6 +174,9 @@ class ConfigStore:
     def fallbacks_view(self) -> dict[str, Any]:
         return {"fallbacks": dict(self.router["fallbacks"]), "timeout": self.router["timeout"]}
 
+    def routing_view(self) -> dict[str, Any]:
+        return {"preference": self.router["routing_preference"], "choices": list(PREFERENCES)}
+
     def backends_view(self) -> dict[str, Any]:
         return {"backends": copy.deepcopy(self.router["backends"])}
 
@@ -200,6 +206,7 @@ class ConfigStore:
             airllm_port=r["airllm_port"],
             model_fallbacks=dict(r["fallbacks"]),
             request_timeout=float(r["timeout"]),
+            routing_preference=r["routing_preference"],
         )
 
     # -------------------------------------------------------------- changes

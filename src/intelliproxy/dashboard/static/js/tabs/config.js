@@ -1,5 +1,5 @@
-// Config: fallback chains (with the server's loop check), the request timeout, the backend
-// list and the target Ollama. Every save shows the server's validation message inline.
+// Config: fallback chains (with the server's loop check), the routing preference, the
+// request timeout, the backend list and the target Ollama. Every save shows the server's validation message inline.
 
 import { change, getJSON } from "../api.js";
 import { $, h, message } from "../dom.js";
@@ -13,6 +13,40 @@ let backendsNote;
 let timeout;
 let target;
 let datalist;
+let routing;
+
+// ---------------------------------------------------------------- routing preference
+
+const PREFERENCE_HINTS = {
+  quality: "the best-fitting model, even when it must be loaded or thinks for long",
+  balanced: "a loaded model unless a cold one fits clearly better (default)",
+  speed: "fast and loaded models, unless they are too weak for the prompt",
+};
+
+function routingForm() {
+  const note = h("p", { class: "msg", hidden: true, id: "routing-note" });
+  const options = Object.entries(PREFERENCE_HINTS).map(([value, hint]) =>
+    h("label", { class: "choice" },
+      h("input", { type: "radio", name: "preference", value }), " ", h("strong", {}, value), ` — ${hint}`));
+  const form = h("form", { class: "card", id: "routing-form", novalidate: true },
+    h("h2", {}, "Routing preference"),
+    h("p", { class: "hint" }, "How IntelliProxyLLM trades fit for latency. A client can ask for one request with the header X-IntelliProxy-Preference."),
+    h("fieldset", { class: "choices" }, h("legend", { class: "sr-only" }, "Routing preference"), ...options),
+    note,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save preference")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = form.querySelector("input[name=preference]:checked");
+    const result = await change("POST", "/config/routing", { preference: chosen ? chosen.value : "" });
+    message(note, result.ok ? "ok" : "error", result.ok ? `Saved: ${result.data.preference}.` : result.error);
+  });
+  return {
+    el: form,
+    fill(data) {
+      for (const input of form.querySelectorAll("input[name=preference]")) input.checked = input.value === data.preference;
+    },
+  };
+}
 
 // ---------------------------------------------------------------- fallback chains
 
@@ -110,9 +144,11 @@ function editTable(headers, body) {
 }
 
 async function load() {
-  const [fallbacks, backends, air, models] = await Promise.all([
+  const [fallbacks, backends, air, models, preference] = await Promise.all([
     getJSON("/config/fallbacks"), getJSON("/config/backends"), getJSON("/config/airllm"), getJSON("/models"),
+    getJSON("/config/routing"),
   ]);
+  if (preference.ok) routing.fill(preference.data);
   if (models.ok) datalist.replaceChildren(...Object.keys(models.data.models).sort().map((m) => h("option", { value: m })));
   if (fallbacks.ok) {
     fillChains(fallbacks.data.fallbacks);
@@ -147,6 +183,7 @@ export default {
       message(timeoutNote, result.ok ? "ok" : "error", result.ok ? `Saved: ${result.data.timeout} s.` : result.error);
     });
     target = ollamaTargetCard("config-ollama", () => load());
+    routing = routingForm();
     root.append(datalist,
       h("div", { class: "grid" },
         h("div", { class: "card", id: "chains" },
@@ -157,7 +194,7 @@ export default {
           h("div", { class: "actions" },
             h("button", { type: "button", id: "chain-add", onclick: () => { chainsBody.append(chainRow()); $("tr:last-child input", chainsBody).focus(); } }, "Add chain"),
             h("button", { type: "button", class: "primary", id: "chains-save", onclick: saveChains }, "Save chains"))),
-        h("div", {}, timeoutForm, target.el)),
+        h("div", {}, routing.el, timeoutForm, target.el)),
       h("div", { class: "card", id: "backends-config" },
         h("h2", {}, "Backends"),
         h("p", { class: "hint" }, "Ollama servers in order; the first is the primary. Max concurrent and memory budget (GB) are optional."),
