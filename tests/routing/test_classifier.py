@@ -636,6 +636,28 @@ HELD_OUT += [
     ),
 ]
 
+# Written before the multilingual cues (features_multilingual.py) and the verse-form /
+# inline-expression frames; scored blind 15/18, the toast then fixed by a wider verse window.
+# Two still fail: KNOWN_MISSES below. Fresh prompts, not copied from benchmarks/data.
+HELD_OUT += [
+    ("code", "用JavaScript写一个函数，把数组去重。"),
+    ("code", "JavaScriptで配列をシャッフルする関数を書いてください。"),
+    ("code", "Напиши функцию на Python, которая считает количество слов в строке."),
+    ("code", "what does `sorted(d.items(), key=lambda kv: kv[1])` return?"),
+    ("reasoning", "一个长方形的周长是24厘米，长是宽的两倍，面积是多少？"),
+    ("reasoning", "Решите уравнение 3x + 5 = 20 и объясните каждый шаг."),
+    ("image", "夕焼けの海辺を歩く猫のイラストを描いてください。"),
+    ("image", "Нарисуй картинку: дракон над заснеженным замком."),
+    ("image", "Generate a mockup of a tote bag with a lemon print, flat lay."),
+    ("uncensored", "写一个关于月亮上的兔子的童话故事。"),
+    ("uncensored", "एक बारिश वाली शाम पर कविता लिखो।"),
+    ("uncensored", "Напиши короткий рассказ о потерянном ключе."),
+    ("uncensored", "Write a birthday toast for my sister in rhyming couplets."),
+    ("uncensored", "Write a bedtime lullaby about a sleepy otter."),
+    ("general", "日本の首都はどこですか？"),
+    ("general", "Как правильно написать резюме для первой работы?"),
+]
+
 # Held-out prompts the rules still get wrong: no per-prompt test, but they count in the
 # accuracy threshold below. One that starts passing belongs in HELD_OUT.
 KNOWN_MISSES: list[tuple[str, str]] = [
@@ -659,6 +681,12 @@ KNOWN_MISSES: list[tuple[str, str]] = [
     ("image", "Generate the Mona Lisa but as a robot."),
     # A question about a maths concept, not a problem to solve: general, scored reasoning.
     ("general", "What is the quadratic formula used for in everyday jobs?"),
+    ("reasoning", "Wie viele Möglichkeiten gibt es, 5 Bücher in einem Regal anzuordnen?"),
+    (
+        "reasoning",
+        "Six friends sit around a table. Dana is not next to Eli. Fay sits opposite Gus. "
+        "Hal is not next to Fay or Dana. Find a valid seating.",
+    ),
 ]
 
 

@@ -180,7 +180,7 @@ def _frame_object(verb: str, window: list[str]) -> str | None:
         if modifier == "code" and cat != "reasoning":
             return "code"  # "a python script", "a bash one-liner"
         if cat == "general" and (
-            modifier == "uncensored" or VERSE_FORMS.intersection(window[i + 1 : i + 5])
+            modifier == "uncensored" or VERSE_FORMS.intersection(window[i + 1 : i + 7])
         ):
             return "uncensored"  # "a fictional letter", "a love letter", "a toast in verse"
         # "render a scene", "illustrate a story": a picture verb makes it a picture.
