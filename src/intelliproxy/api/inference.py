@@ -17,6 +17,7 @@ from ..runtime import Runtime
 from ..upstream.forward import Forward, Outcome, execute, request_headers, send_error
 from .http import ClientGone, Request, Send
 from .recording import build_record
+from .unload import is_unload, unload_elsewhere
 
 
 def _routing_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
@@ -108,6 +109,12 @@ async def handle(
         idle_timeout=runtime.settings.stream_idle_timeout,
         on_failure=runtime.router.after_failure,
     )
+    elsewhere = None
+    if name and not openai and not is_virtual(name) and is_unload(body, request.path):
+        routed_to = decision.targets[0].backend if decision.targets else None
+        elsewhere = asyncio.create_task(
+            unload_elsewhere(runtime.backends, name, body, request.path, routed_to)
+        )
     outcome = Outcome()
     try:
         outcome = await execute(send, forward, decision.targets, extra, outcome)
@@ -116,5 +123,8 @@ async def handle(
             build_record(request, started, body, name, decision, outcome, cancelled=True)
         )
         raise
+    finally:
+        if elsewhere is not None:
+            await elsewhere  # never raises: failures are logged
     runtime.record(build_record(request, started, body, name, decision, outcome))
     return outcome
