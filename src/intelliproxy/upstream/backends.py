@@ -258,7 +258,7 @@ class Backend:
             loaded=self.inventory.loaded,
             in_flight=self.in_flight,
             max_concurrent=self.settings.max_concurrent,
-            model_in_flight=dict(self.model_in_flight),
+            model_in_flight=self.model_in_flight,  # read during one synchronous plan() call
             memory_budget=self.settings.memory_budget,
             resident_bytes=self.inventory.resident_bytes,
             weight=self.settings.weight,
