@@ -468,6 +468,17 @@ def op(
     return operation
 
 
+def config_change(summary: str, answer: str, body: str) -> dict[str, Any]:
+    """A POST that changes router_config.json / models.json: admin-only, 500 if unsaved."""
+    return op(
+        summary, ref(answer), tag="configuration", body=ref(body), secured=True, errors=(500,)
+    )
+
+
+def config_read(summary: str, answer: str) -> dict[str, Any]:
+    return op(summary, ref(answer), tag="configuration")
+
+
 _CATEGORY_PARAM = {
     "name": "category",
     "in": "path",
@@ -545,86 +556,41 @@ PATHS: dict[str, dict[str, Any]] = {
             description="Prometheus text exposition format 0.0.4.",
         )
     },
-    "/config/airllm": {
-        "get": op("Target Ollama and AirLLM settings", ref("AirLLMConfig"), tag="configuration")
-    },
+    "/config/airllm": {"get": config_read("Target Ollama and AirLLM settings", "AirLLMConfig")},
     "/config/ollama": {
-        "post": op(
-            "Change the target (primary) Ollama host and port",
-            ref("AirLLMConfig"),
-            tag="configuration",
-            body=ref("OllamaTarget"),
-            secured=True,
-            errors=(500,),
+        "post": config_change(
+            "Change the target (primary) Ollama host and port", "AirLLMConfig", "OllamaTarget"
         )
     },
     "/config/airllm/service": {
-        "post": op(
-            "Enable/disable the AirLLM service and set its address",
-            ref("AirLLMConfig"),
-            tag="configuration",
-            body=ref("AirLLMService"),
-            secured=True,
-            errors=(500,),
+        "post": config_change(
+            "Enable/disable the AirLLM service and set its address", "AirLLMConfig", "AirLLMService"
         )
     },
     "/config/model/airllm": {
-        "post": op(
-            "Route one model through AirLLM, or not",
-            ref("AirLLMConfig"),
-            tag="configuration",
-            body=ref("ModelAirLLM"),
-            secured=True,
-            errors=(500,),
+        "post": config_change(
+            "Route one model through AirLLM, or not", "AirLLMConfig", "ModelAirLLM"
         )
     },
     "/config/fallbacks": {
-        "get": op("The fallback chains and request timeout", ref("Fallbacks"), tag="configuration"),
-        "post": op(
-            "Replace the fallback chains and/or the timeout",
-            ref("Fallbacks"),
-            tag="configuration",
-            body=ref("FallbacksUpdate"),
-            secured=True,
-            errors=(500,),
+        "get": config_read("The fallback chains and request timeout", "Fallbacks"),
+        "post": config_change(
+            "Replace the fallback chains and/or the timeout", "Fallbacks", "FallbacksUpdate"
         ),
     },
     "/config/routing": {
-        "get": op("The routing preference", ref("Routing"), tag="configuration"),
-        "post": op(
-            "Change the routing preference: quality, balanced or speed",
-            ref("Routing"),
-            tag="configuration",
-            body=ref("RoutingUpdate"),
-            secured=True,
-            errors=(500,),
+        "get": config_read("The routing preference", "Routing"),
+        "post": config_change(
+            "Change the routing preference: quality, balanced or speed", "Routing", "RoutingUpdate"
         ),
     },
     "/config/backends": {
-        "get": op("The Ollama backends, primary first", ref("Backends"), tag="configuration"),
-        "post": op(
-            "Replace the backend list",
-            ref("Backends"),
-            tag="configuration",
-            body=ref("BackendsUpdate"),
-            secured=True,
-            errors=(500,),
-        ),
+        "get": config_read("The Ollama backends, primary first", "Backends"),
+        "post": config_change("Replace the backend list", "Backends", "BackendsUpdate"),
     },
     "/config/models": {
-        "get": op(
-            "The operator's model attributes (models.json)",
-            ref("ModelsConfig"),
-            tag="configuration",
-        ),
-        "post": op(
-            "Change one model's attributes",
-            ref("ModelUpdated"),
-            tag="configuration",
-            body=ref("ModelUpdate"),
-            secured=True,
-            errors=(500,),
-        ),
+        "get": config_read("The operator's model attributes (models.json)", "ModelsConfig"),
+        "post": config_change("Change one model's attributes", "ModelUpdated", "ModelUpdate"),
     },
     "/performance-test": {
         "post": op(
