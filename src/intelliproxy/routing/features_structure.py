@@ -222,11 +222,18 @@ def refers_to_an_image(lower: str) -> bool:
     Finds the noun first (few candidates), then looks just behind it: much cheaper than
     a regex whose branches start with common words like "in" or "of".
     """
-    for count, match in enumerate(_IMAGE_NOUN.finditer(lower)):
-        if count >= MAX_IMAGE_NOUNS:
+    return _preceded(_IMAGE_NOUN, _IMAGE_REF_BEFORE, lower, MAX_IMAGE_NOUNS, 40)
+
+
+def _preceded(
+    anchor: re.Pattern[str], before: re.Pattern[str], lower: str, limit: int, reach: int
+) -> bool:
+    """Does `before` match just behind one of the first `limit` matches of `anchor`?"""
+    for count, match in enumerate(anchor.finditer(lower)):
+        if count >= limit:
             break
         start = match.start()
-        if _IMAGE_REF_BEFORE.search(lower, max(0, start - 40), start):
+        if before.search(lower, max(0, start - reach), start):
             return True
     return False
 
@@ -241,10 +248,4 @@ def takes_a_role(lower: str) -> bool:
 
     Finds the literal first, then looks at the verb just before it (cheap on long texts).
     """
-    for count, match in enumerate(_ROLE.finditer(lower)):
-        if count >= MAX_ROLES:
-            break
-        start = match.start()
-        if _ROLE_VERB.search(lower, max(0, start - 12), start):
-            return True
-    return False
+    return _preceded(_ROLE, _ROLE_VERB, lower, MAX_ROLES, 12)
