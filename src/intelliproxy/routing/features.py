@@ -29,10 +29,10 @@ from intelliproxy.routing.features_lexicon import TERM_INDEX, TERMS, words
 from intelliproxy.routing.features_multilingual import script_cues
 from intelliproxy.routing.features_shape import bare_caption, styled, word_problem
 from intelliproxy.routing.features_structure import (
-    RULES,
     SYNTAX_MARKS,
     has_code_identifier,
     refers_to_an_image,
+    rules_to_try,
     takes_a_role,
 )
 from intelliproxy.routing.features_tokens import code_shape, puzzle_shape
@@ -209,9 +209,7 @@ def _terms(tokens: list[str], ev: Evidence) -> None:
 def _structure(
     text: str, lower: str, tokens: frozenset[str], ev: Evidence, flags: set[str]
 ) -> None:
-    for rule in RULES:
-        if rule.gated_out(tokens, lower):
-            continue
+    for rule in rules_to_try(tokens, lower):
         if rule.pattern.search(lower if rule.lower else text):
             ev.add(rule.category, rule.weight, rule.reason)
             flags.add(rule.reason)

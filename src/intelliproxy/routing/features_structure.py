@@ -24,12 +24,6 @@ class Rule:
     lower: bool = False  # match against the lower-cased text (cheaper than re.I)
     require: str = ""  # a substring that must also occur
 
-    def gated_out(self, tokens: frozenset[str], lower: str) -> bool:
-        gated = bool(self.words or self.marks)
-        if gated and self.words.isdisjoint(tokens) and not any(m in lower for m in self.marks):
-            return True
-        return bool(self.require) and self.require not in lower
-
 
 def _rule(
     words: str,
@@ -192,6 +186,38 @@ SYNTAX_MARKS = (
     "):", "range(", "len(", "self.", "i++", "print(", "for i in", "null;", "</",
 )
 # fmt: on
+
+
+# One index over every rule's gate, so that a text is checked against each word and mark
+# once rather than rule by rule (most rules are gated out on most prompts).
+def _gate_index() -> tuple[dict[str, list[int]], dict[str, list[int]], tuple[int, ...]]:
+    by_word: dict[str, list[int]] = {}
+    by_mark: dict[str, list[int]] = {}
+    for index, rule in enumerate(RULES):
+        for word in rule.words:
+            by_word.setdefault(word, []).append(index)
+        for mark in rule.marks:
+            by_mark.setdefault(mark, []).append(index)
+    ungated = tuple(i for i, rule in enumerate(RULES) if not (rule.words or rule.marks))
+    return by_word, by_mark, ungated
+
+
+_BY_WORD, _BY_MARK, _UNGATED = _gate_index()
+_GATE_WORDS = frozenset(_BY_WORD)
+
+
+def rules_to_try(tokens: frozenset[str], lower: str) -> list[Rule]:
+    """The rules whose gate opens for this text (and whose `require` is met), in order."""
+    open_ = set(_UNGATED)
+    for word in _GATE_WORDS.intersection(tokens):
+        open_.update(_BY_WORD[word])
+    for mark, indices in _BY_MARK.items():
+        if mark in lower:
+            open_.update(indices)
+    rules = (RULES[i] for i in sorted(open_))
+    return [rule for rule in rules if not rule.require or rule.require in lower]
+
+
 IDENTIFIER_BEFORE_PAREN = re.compile(r"(?:[a-z0-9]_[A-Za-z0-9_]*|[a-z][A-Z][A-Za-z0-9]*)$")
 MAX_PARENS = 40
 
