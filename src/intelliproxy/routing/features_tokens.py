@@ -75,22 +75,26 @@ def _around(text: str, pos: int) -> tuple[int, int]:
     return start + 1, end.start() if end else len(text)
 
 
-def _dotted(text: str) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
+def _has_dotted_name(text: str) -> bool:
+    """obj.attr somewhere (not e.g. / a domain); stops at the first one."""
     for anchor in _DOT_LETTER.finditer(text):
-        found.extend(_DOTTED.findall(text, *_around(text, anchor.start())))
-    return found
+        for a, b in _DOTTED.findall(text, *_around(text, anchor.start())):
+            if a.lower() not in _NOT_DOTTED and b.lower() not in _NOT_DOTTED:
+                return True
+    return False
 
 
-def _calls(text: str) -> list[str]:
-    found: list[str] = []
+def _has_call(text: str) -> bool:
+    """name( somewhere, other than a maths function; stops at the first one."""
     pos = text.find("(")
     while pos > 0:
         before = text[pos - 1]
         if before.isalnum() or before == "_":
-            found.extend(_CALL.findall(text, *_around(text, pos)))
+            names = _CALL.findall(text, *_around(text, pos))
+            if any(n.lower() not in _MATH_FUNCTIONS for n in names):
+                return True
         pos = text.find("(", pos + 1)
-    return found
+    return False
 
 
 def _anchored(pattern: re.Pattern[str], anchors: re.Pattern[str], text: str) -> bool:
@@ -104,12 +108,9 @@ def code_shape(text: str, ev: Evidence, flags: set[str]) -> None:
     if inline:
         kinds += 2 if _CODE_PUNCTUATION.intersection(inline.group()) else 1
         flags.add("inline-code")
-    if "." in text and any(
-        a.lower() not in _NOT_DOTTED and b.lower() not in _NOT_DOTTED
-        for a, b in _dotted(text[:3000])
-    ):
+    if "." in text and _has_dotted_name(text[:3000]):
         kinds += 1
-    if "(" in text and any(n.lower() not in _MATH_FUNCTIONS for n in _calls(text[:3000])):
+    if "(" in text and _has_call(text[:3000]):
         kinds += 1
     if "_" in text and _SNAKE.search(text):
         kinds += 1
