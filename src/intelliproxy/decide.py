@@ -163,8 +163,8 @@ class Router:
         self,
         body: Mapping[str, Any],
         category: str | None,
-        classification: Classification | None = None,
-        preference: str = "balanced",
+        classification: Classification | None,
+        preference: str,
     ) -> Decision:
         classification = classification or classify(body)
         if category in CATEGORIES and category != classification.category:

@@ -95,15 +95,14 @@ class Runtime:
             tags.extend(backend.inventory.tags)
             if self.settings.enable_auto_discovery:  # /api/show facts for unknown models
                 shows.update(backend.inventory.shows)
-        measured, advice = self._measured_speeds(), self.name_advisor.advice
-        if self.ops is not None:
-            operator = self.ops.config.models
-            self.catalog = Catalog(
-                operator=operator, tags=tags, shows=shows, measured=measured, advice=advice
-            )
-        else:
-            operator = SEED_MODEL_ATTRIBUTES
-            self.catalog = Catalog(tags=tags, shows=shows, measured=measured, advice=advice)
+        operator = self.ops.config.models if self.ops is not None else SEED_MODEL_ATTRIBUTES
+        self.catalog = Catalog(
+            operator=operator,
+            tags=tags,
+            shows=shows,
+            measured=self._measured_speeds(),
+            advice=self.name_advisor.advice,
+        )
         self.name_advisor.consider(self.catalog, operator, self.backends)
         missing = bool(tags) and self.catalog.get(self.default_model) is None
         if missing and not self._default_missing:
