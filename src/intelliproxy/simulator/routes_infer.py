@@ -28,6 +28,15 @@ def check_thinking(model: SimModel, model_ref: str, think: bool | str | None) ->
     return model.has("thinking") and think is not False
 
 
+def check_chat(model: SimModel, model_ref: str, tools: object, think: bool | str | None) -> bool:
+    """Ollama's 400s for a chat this model cannot do; returns whether to emit thinking."""
+    if not model.has("completion"):
+        raise SimError(400, f'"{model_ref}" does not support chat')
+    if tools and not model.has("tools"):
+        raise SimError(400, f"{names.full_name(model.name)} does not support tools")
+    return check_thinking(model, model_ref, think)
+
+
 async def load_or_unload(
     request: web.Request,
     sim: SimState,
@@ -165,12 +174,8 @@ async def _chat(request: web.Request, entry: LogEntry) -> web.StreamResponse:
     }
     if not messages and keep_alive == 0:
         return await load_or_unload(request, sim, model, keep_alive, num_ctx, head, entry, None)
-    if not model.has("completion"):
-        raise SimError(400, f'"{ref}" does not support chat')
     tools = body.get("tools") or None
-    if tools and not model.has("tools"):
-        raise SimError(400, f"{names.full_name(model.name)} does not support tools")
-    emit_thinking = check_thinking(model, ref, think)
+    emit_thinking = check_chat(model, ref, tools, think)
     fault = sim.faults.take("/api/chat", ref)
     if not messages:
         return await load_or_unload(request, sim, model, keep_alive, num_ctx, head, entry, fault)

@@ -20,7 +20,7 @@ from .gojson import DecodeError, decode_request
 from .openai_wire import ChatCompletionEncoder, CompletionEncoder
 from .reqlog import LogEntry
 from .routes_embed import run_embedding
-from .routes_infer import TEMPLATE_OVERHEAD_TOKENS, check_thinking
+from .routes_infer import TEMPLATE_OVERHEAD_TOKENS, check_chat
 from .serving import buffered_fault, logged, serve
 from .state import get_state
 from .wire import json_response, openai_error
@@ -119,12 +119,8 @@ async def _chat(request: web.Request, entry: LogEntry) -> web.StreamResponse:
     model = sim.find(ref)
     if model is None:
         raise SimError(404, f"model '{ref}' not found")
-    if not model.has("completion"):
-        raise SimError(400, f'"{ref}" does not support chat')
     tools = body.get("tools") or None
-    if tools and not model.has("tools"):
-        raise SimError(400, f"{names.full_name(model.name)} does not support tools")
-    emit_thinking = check_thinking(model, ref, think)
+    emit_thinking = check_chat(model, ref, tools, think)
     last_is_tool = messages[-1].get("role") == "tool"
     plan = Plan(
         route="/v1/chat/completions",
