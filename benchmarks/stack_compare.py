@@ -36,19 +36,36 @@ def free_port() -> int:
 # ---------------------------------------------------------------- upstream and candidates
 
 
+async def read_body(receive) -> bytes:
+    body = b""
+    while True:
+        msg = await receive()
+        body += msg.get("body", b"")
+        if not msg.get("more_body"):
+            return body
+
+
+async def send_json(send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json; charset=utf-8")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def plain_lifespan(scope, receive, send) -> None:
+    """Acknowledge startup and shutdown (apps with nothing to set up)."""
+    if scope["type"] == "lifespan":
+        await receive()
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+
+
 async def upstream_app(scope, receive, send):
     if scope["type"] != "http":
         return
     while (await receive()).get("more_body"):
         pass
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": BODY})
+    await send_json(send, 200, BODY)
 
 
 def serve_upstream(port: int) -> None:
@@ -106,22 +123,10 @@ def make_asgi_aiohttp(upstream: str):
                 else:
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        body = b""
-        while True:
-            msg = await receive()
-            body += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
+        body = await read_body(receive)
         async with state["s"].post(upstream + scope["path"], data=body) as up:
             data = await up.read()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": up.status,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8")],
-                }
-            )
-            await send({"type": "http.response.body", "body": data})
+            await send_json(send, up.status, data)
 
     return app
 
@@ -133,27 +138,11 @@ def make_asgi_httpx(upstream: str):
 
     async def app(scope, receive, send):
         if scope["type"] != "http":
-            if scope["type"] == "lifespan":
-                await receive()
-                await send({"type": "lifespan.startup.complete"})
-                await receive()
-                await send({"type": "lifespan.shutdown.complete"})
+            await plain_lifespan(scope, receive, send)
             return
-        body = b""
-        while True:
-            msg = await receive()
-            body += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
+        body = await read_body(receive)
         up = await client.post(scope["path"], content=body)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": up.status_code,
-                "headers": [(b"content-type", b"application/json; charset=utf-8")],
-            }
-        )
-        await send({"type": "http.response.body", "body": up.content})
+        await send_json(send, up.status_code, up.content)
 
     return app
 
@@ -176,30 +165,14 @@ def make_asgi_raw(upstream: str):
 
     async def app(scope, receive, send):
         if scope["type"] != "http":
-            if scope["type"] == "lifespan":
-                await receive()
-                await send({"type": "lifespan.startup.complete"})
-                await receive()
-                await send({"type": "lifespan.shutdown.complete"})
+            await plain_lifespan(scope, receive, send)
             return
         if not pool:
             pool.append(ConnectionPool(host, int(port)))
-        body = b""
-        while True:
-            msg = await receive()
-            body += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
+        body = await read_body(receive)
         up = await pool[0].request("POST", scope["path"], headers, body)
         data = await up.read()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": up.status,
-                "headers": [(b"content-type", b"application/json; charset=utf-8")],
-            }
-        )
-        await send({"type": "http.response.body", "body": data})
+        await send_json(send, up.status, data)
 
     return app
 
