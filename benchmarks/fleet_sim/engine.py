@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from intelliproxy.routing.catalog import model_key
 from intelliproxy.routing.types import BackendView, FleetSnapshot
@@ -35,7 +35,6 @@ from .workload import Request
 
 KEEP_ALIVE_S = 300.0
 CONTENTION = 0.15
-_MEASURED = {f.name for f in fields(BackendView)} >= {"load_seconds", "tokens_per_s"}
 
 # A policy's choice for one request: (model as the fleet spells it, backend name).
 Chooser = Callable[[Request, FleetSnapshot], tuple[str, str]]
@@ -99,12 +98,6 @@ class BackendSim:
 
     def view(self) -> BackendView:
         resident = frozenset(r.spec.name for r in self.residents.values())
-        extra = {}
-        if _MEASURED:
-            extra = {
-                "load_seconds": dict(self.load_seconds),
-                "tokens_per_s": dict(self.tokens_per_s),
-            }
         return BackendView(
             name=self.spec.name,
             models=frozenset(self.spec.models),
@@ -112,7 +105,8 @@ class BackendSim:
             in_flight=self.in_flight,
             model_in_flight=self.model_in_flight(),
             max_concurrent=self.spec.num_parallel * max(1, len(self.residents)),
-            **extra,
+            load_seconds=dict(self.load_seconds),
+            tokens_per_s=dict(self.tokens_per_s),
         )
 
     def model_in_flight(self) -> dict[str, int]:
