@@ -2,7 +2,7 @@
 policies (naive, round-robin, least-busy, warm-first): latency, model loads and fit.
 
 Usage: python benchmarks/fleet_sim.py [routing_dev.jsonl] [--requests N] [--rate R]
-       [--seed S] [--json] [--warm-bonus X] [--planner-set NAME=VALUE]
+       [--seed S] [--json] [--planner-set NAME=VALUE]
 
 Discrete-event simulation (no sockets, no real time), deterministic for a seed. The code is
 in the `benchmarks/fleet_sim/` package next to this file; see its modules' docstrings.

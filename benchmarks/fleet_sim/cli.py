@@ -108,7 +108,7 @@ def run_policy(
 
 @contextmanager
 def planner_constants(overrides: dict[str, float]) -> Iterator[None]:
-    """EXPERIMENT: temporarily replace planner module constants (e.g. WARM_BONUS)."""
+    """EXPERIMENT: temporarily replace planner module constants (e.g. SHARE_PENALTY)."""
     saved = {name: getattr(planner, name) for name in overrides}
     try:
         for name, value in overrides.items():
@@ -173,7 +173,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="sensitivity check: models on one backend do not slow each other down",
     )
     parser.add_argument("--json", action="store_true", help="print results as JSON only")
-    parser.add_argument("--warm-bonus", type=float, help="EXPERIMENT: planner WARM_BONUS")
     parser.add_argument(
         "--planner-set", action="append", default=[], metavar="NAME=VALUE",
         help="EXPERIMENT: override a planner constant, e.g. LOAD_PENALTY=0.2 (repeatable)",
@@ -182,8 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.requests < 1 or args.rate <= 0:
         parser.error("--requests must be >= 1 and --rate > 0")
     overrides = parse_overrides(args.planner_set)
-    if args.warm_bonus is not None:
-        overrides["WARM_BONUS"] = args.warm_bonus
 
     fleet = hw.DEFAULT_FLEET
     catalog = Catalog(tags=hw.fleet_tags(fleet))  # seed operator attributes + Ollama facts

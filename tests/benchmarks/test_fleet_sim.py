@@ -233,9 +233,9 @@ def test_script_entry_point_runs(tmp_path):
 
 
 def test_planner_experiment_overrides_are_restored():
-    before = planner.WARM_BONUS
-    with planner_constants({"WARM_BONUS": 0.5}):
-        assert planner.WARM_BONUS == 0.5
-    assert before == planner.WARM_BONUS
+    before = planner.SHARE_PENALTY
+    with planner_constants({"SHARE_PENALTY": 0.5}):
+        assert planner.SHARE_PENALTY == 0.5
+    assert before == planner.SHARE_PENALTY
     with pytest.raises(SystemExit):
         parse_overrides(["NOT_A_CONSTANT=1"])

@@ -91,7 +91,6 @@ WEAK_PER_POINT, OVERKILL_PER_POINT = 0.30, 0.08
 WEIGHT_BONUS = 0.05  # per unit of backend weight above (or below) 1, at most one unit
 COLD_COST_PER_SECOND = 0.04  # fit points that one second of model loading is worth
 COLD_COST_MAX = 0.40
-WARM_BONUS = COLD_COST_PER_SECOND * 3.35  # what a cold 7B (4.7 GB) load costs: ~0.13
 STATE_PENALTY: Mapping[str, float] = {"healthy": 0.0, "busy": 0.05, "degraded": 0.15}
 LOAD_PENALTY, FULL_PENALTY, INFLIGHT_PENALTY = 0.10, 0.10, 0.02
 EVICT_PENALTY = 0.10  # a cold model that only fits the memory budget by evicting another
