@@ -333,10 +333,15 @@ def test_measured_speed_beats_the_size_rule_but_not_the_operator() -> None:
             tag("mistral:latest", ["completion"], "7B"),
         ],
     )
-    measured = catalog.with_measured_speed("llama3.1:70b", 100.0).with_measured_speed(
-        "mistral:latest", 2.0
+    measured = Catalog(
+        operator={"mistral:latest": {"speed": 7}},
+        tags=[
+            tag("llama3.1:70b", ["completion"], "70B"),
+            tag("mistral:latest", ["completion"], "7B"),
+        ],
+        measured={"llama3.1:70b": 100.0, "mistral:latest": 2.0},
     )
-    assert catalog.profile("llama3.1:70b").speed == 2  # the original is unchanged
+    assert catalog.profile("llama3.1:70b").speed == 2  # the size rule alone
     assert measured.profile("llama3.1:70b").speed == 9
     assert measured.profile("llama3.1:70b").source == "ollama"  # complexity still from facts
     assert measured.profile("mistral:latest").speed == 7

@@ -7,7 +7,7 @@ Sources, most trusted first (DESIGN.md §3):
 | operator | speed, complexity, preferred_for                       | models.json / dashboard |
 | ollama   | capabilities, parameter size, context length, family;  | /api/show, /api/tags    |
 |          | via the size rule below also complexity and speed      |                         |
-| measured | speed (tokens/s of real answers)                       | `with_measured_speed`   |
+| measured | speed (tokens/s of real answers)                       | `measured` argument     |
 | llm      | category of a chat model no name rule knows; complexity | `name_advice.py`        |
 |          | and speed when the size is unknown too (optional)      |                         |
 | guess    | category, capabilities, size from the model's name     | `guess_profile`         |
@@ -25,7 +25,6 @@ The size rule and the name guesses live in `model_names.py`.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -259,16 +258,6 @@ class Catalog:
             tokens_per_s=self._measured.get(key),
             advice=self._advice.get(key),
         )
-
-    def with_measured_speed(self, name: str, tokens_per_s: float) -> Catalog:
-        """A new catalogue that also knows this measurement (this one is unchanged)."""
-        key = model_key(name)
-        new = copy.copy(self)
-        new._measured = {**self._measured, key: float(tokens_per_s)}
-        new._names = {**self._names, key: self._names.get(key, name)}
-        new._profiles = {**self._profiles}
-        new._profiles[key] = new._compose(key)
-        return new
 
     def get(self, name: str) -> ModelProfile | None:
         return self._profiles.get(model_key(name))

@@ -17,7 +17,6 @@ from . import textgen
 from .models import SimModel
 from .scheduler import Scheduler
 
-THINKING_TOKENS = 8
 TOOL_CALL_TOKENS = 12
 # Sleep only when ahead of schedule by more than this: at thousands of tokens/s a sleep per
 # token would cost more than the token, so fast models emit in small bursts instead.

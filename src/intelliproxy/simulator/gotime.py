@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Go's time.Duration(math.MaxInt64): what a negative keep_alive ("forever") becomes.
@@ -54,11 +54,6 @@ def rfc3339_local(ts_s: float) -> str:
     sign = "+" if minutes >= 0 else "-"
     hh, mm = divmod(abs(minutes), 60)
     return f"{base}{_frac(ns)}{sign}{hh:02d}:{mm:02d}"
-
-
-def local_tz() -> timezone:
-    offset = datetime.now().astimezone().utcoffset() or timedelta(0)
-    return timezone(offset)
 
 
 def parse_go_duration(text: str) -> float:

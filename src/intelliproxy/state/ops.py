@@ -23,7 +23,6 @@ from .stats import Stats
 log = logging.getLogger("intelliproxy.ops")
 
 # What `apply_to` may report to `runtime.on_config_changed(kind)`.
-CHANGE_KINDS = ("backends", "airllm", "fallbacks", "models")
 
 
 @dataclass
